@@ -1,0 +1,15 @@
+"""The ASGI application: HTTP now; WebSocket routes join the router as the
+live classroom arrives."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeclass.settings")
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_application = get_asgi_application()
+
+application = ProtocolTypeRouter({"http": django_application})
