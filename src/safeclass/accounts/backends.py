@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from safeclass.accounts.models import User
@@ -53,10 +52,10 @@ class IdentifierBackend(ModelBackend):
         request: HttpRequest | None,
         username: str | None = None,
         password: str | None = None,
-        identifier: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
-        value = identifier if identifier is not None else username
+    ) -> User | None:
+        identifier = kwargs.get("identifier")
+        value = str(identifier) if identifier is not None else username
         if not value or not password:
             return None
         user = find_user(value)

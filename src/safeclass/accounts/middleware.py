@@ -52,7 +52,9 @@ class SecondFactorMiddleware:
         state = second_factor_state(request)
         request.second_factor_state = state  # type: ignore[attr-defined]
         if state in {"verify", "setup"} and not self._is_open(request):
-            target = "accounts:second_factor" if state == "verify" else "accounts:second_factor_setup"
+            target = (
+                "accounts:second_factor" if state == "verify" else "accounts:second_factor_setup"
+            )
             return HttpResponseRedirect(reverse(target))
         return self.get_response(request)
 

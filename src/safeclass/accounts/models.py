@@ -44,9 +44,7 @@ class Language(models.TextChoices):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(
-        self, username: str, password: str | None = None, **extra: Any
-    ) -> User:
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
         user = self.model(username=username.strip().lower(), **extra)
         if password:
             user.set_password(password)

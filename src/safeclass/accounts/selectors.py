@@ -69,9 +69,7 @@ def forget_cached_memberships(user: Any) -> None:
 
 
 def user_roles_at(user: Any, unit_path: str) -> frozenset[str]:
-    return frozenset(
-        m.role for m in active_memberships(user) if unit_path.startswith(m.unit.path)
-    )
+    return frozenset(m.role for m in active_memberships(user) if unit_path.startswith(m.unit.path))
 
 
 def user_capabilities_at(user: Any, unit_path: str) -> frozenset[Capability]:
@@ -154,9 +152,7 @@ def memberships_at_unit(unit_id: int) -> QuerySet[Membership]:
 
 
 def students_of_school(school_id: int) -> QuerySet[User]:
-    return User.objects.filter(school_id=school_id, kind=AccountKind.STUDENT).order_by(
-        "full_name"
-    )
+    return User.objects.filter(school_id=school_id, kind=AccountKind.STUDENT).order_by("full_name")
 
 
 def students_in_units(paths: list[str]) -> QuerySet[User]:
@@ -283,9 +279,7 @@ def access_staff_account(*, user: Any, account_id: int, capability: Capability) 
     paths = user_scope_paths(viewer, capability)
     if not paths:
         raise NotFound
-    in_scope = Membership.objects.filter(
-        subtree_q("unit__path", paths), user=target
-    ).exists()
+    in_scope = Membership.objects.filter(subtree_q("unit__path", paths), user=target).exists()
     if not in_scope:
         raise NotFound
     return target
@@ -322,14 +316,16 @@ def user_can_manage_account(viewer: Any, target: User) -> bool:
 
 
 def user_has_authenticator(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def access_own_consent(*, user: Any, record_id: int) -> ConsentRecord:
     """A consent record, only for the person who gave it."""
     account = _as_user(user)
     record = (
-        ConsentRecord.objects.filter(pk=record_id, given_by=account).select_related("student").first()
+        ConsentRecord.objects.filter(pk=record_id, given_by=account)
+        .select_related("student")
+        .first()
         if account is not None
         else None
     )
@@ -365,15 +361,19 @@ def access_managed_account(*, user: Any, account_id: int) -> User:
 
 
 def account_memberships(account: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=account).select_related("unit").order_by(
-        "ended_at", "unit__path"
+    return (
+        Membership.objects.filter(user=account)
+        .select_related("unit")
+        .order_by("ended_at", "unit__path")
     )
 
 
 def student_by_id(student_id: int) -> User:
     """For callers that already established access by another rule (a teacher's class)."""
     student = (
-        User.objects.filter(pk=student_id, kind=AccountKind.STUDENT).select_related("school").first()
+        User.objects.filter(pk=student_id, kind=AccountKind.STUDENT)
+        .select_related("school")
+        .first()
     )
     if student is None:
         raise NotFound

@@ -115,10 +115,7 @@ def user_create(
         if date_of_birth is not None and date_of_birth >= timezone.localdate():
             raise ServiceError(_("The date of birth must be in the past."), field="date_of_birth")
         student_code = student_code.strip()
-        if (
-            student_code
-            and User.objects.filter(school=school, student_code=student_code).exists()
-        ):
+        if student_code and User.objects.filter(school=school, student_code=student_code).exists():
             raise ServiceError(
                 _("Another student of this school already has this student code."),
                 field="student_code",
@@ -181,9 +178,7 @@ def user_update_profile(
     for name, value in (("full_name", full_name), ("email", email), ("phone", phone)):
         setattr(user, name, value)
     user.save(update_fields=changed)
-    audit_record(
-        action="accounts.user_update", actor=actor, target=user, data={"fields": changed}
-    )
+    audit_record(action="accounts.user_update", actor=actor, target=user, data={"fields": changed})
     return user
 
 
@@ -247,9 +242,7 @@ def membership_grant(*, actor: Actor, user: User, unit: Any, role: str) -> Membe
         )
     if actor.user is not None and role not in user_grantable_roles_at(actor.user, unit.path):
         raise ServiceError(_("You cannot grant this role."), field="role")
-    if Membership.objects.filter(
-        user=user, unit=unit, role=role, ended_at__isnull=True
-    ).exists():
+    if Membership.objects.filter(user=user, unit=unit, role=role, ended_at__isnull=True).exists():
         raise ServiceError(_("This person already has this role here."), field="role")
     membership = Membership.objects.create(
         user=user,
@@ -767,9 +760,7 @@ def second_factor_reset(*, actor: Actor, user: User) -> None:
     removed, _details = TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     _end_sessions(user)
-    audit_record(
-        action="accounts.totp_reset", actor=actor, target=user, data={"removed": removed}
-    )
+    audit_record(action="accounts.totp_reset", actor=actor, target=user, data={"removed": removed})
 
 
 @transaction.atomic

@@ -9,11 +9,14 @@ columns.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from safeclass.accounts.models import AccountSession
 
 IP_KEY = "_safeclass_ip"
 USER_AGENT_KEY = "_safeclass_ua"
@@ -21,13 +24,15 @@ USER_AGENT_KEY = "_safeclass_ua"
 
 class SessionStore(DBStore):
     @classmethod
-    def get_model_class(cls) -> type[Any]:
+    def get_model_class(cls) -> type[AccountSession]:
+        # Imported here: the session engine is loaded before the app registry is ready.
         from safeclass.accounts.models import AccountSession
 
         return AccountSession
 
-    def create_model_instance(self, data: dict[str, Any]) -> Any:
-        instance = super().create_model_instance(data)
+    def create_model_instance(self, data: dict[str, Any]) -> AccountSession:
+        model = self.get_model_class()
+        instance = cast("AccountSession", super().create_model_instance(data))
         user_id = data.get(SESSION_KEY)
         try:
             instance.user_id = int(user_id) if user_id is not None else None
@@ -38,7 +43,7 @@ class SessionStore(DBStore):
         now = timezone.now()
         instance.last_seen_at = now
         existing = (
-            self.model.objects.filter(session_key=instance.session_key)
+            model.objects.filter(session_key=instance.session_key)
             .values_list("created_at", flat=True)
             .first()
         )

@@ -18,9 +18,7 @@ urlpatterns = [
     path("tai-khoan/bao-mat/", views.security_view, name="security"),
     path("tai-khoan/thong-tin/", views.profile_view, name="profile"),
     path("tai-khoan/doi-mat-khau/", views.password_change_view, name="password_change"),
-    path(
-        "tai-khoan/phien/<str:session_id>/ket-thuc/", views.session_end_view, name="session_end"
-    ),
+    path("tai-khoan/phien/<str:session_id>/ket-thuc/", views.session_end_view, name="session_end"),
     path(
         "tai-khoan/phien-khac/ket-thuc/",
         views.sessions_end_others_view,

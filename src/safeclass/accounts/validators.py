@@ -104,9 +104,7 @@ class PersonalDataPasswordValidator:
             raise ValidationError(
                 _("Your password must not contain your name."), code="password_has_name"
             )
-        parts = [
-            alnum_folded(part) for part in str(getattr(user, "full_name", "") or "").split()
-        ]
+        parts = [alnum_folded(part) for part in str(getattr(user, "full_name", "") or "").split()]
         username = alnum_folded(str(getattr(user, "username", "") or ""))
         for piece in sorted([*parts, username], key=len, reverse=True):
             if len(piece) >= 2:
@@ -127,9 +125,7 @@ class PersonalDataPasswordValidator:
 class VietnameseCommonPasswordValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if alnum_folded(password) in VIETNAMESE_COMMON:
-            raise ValidationError(
-                _("This password is too common."), code="password_too_common"
-            )
+            raise ValidationError(_("This password is too common."), code="password_too_common")
 
     def get_help_text(self) -> str:
         return _("Your password can't be a commonly used password.")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,10 +39,10 @@ from safeclass.accounts.models import User
 from safeclass.accounts.phones import display_phone
 from safeclass.accounts.selectors import (
     access_own_consent,
-    user_has_authenticator,
     children_of,
     consent_history,
     student_consent_status,
+    user_has_authenticator,
     user_requires_second_factor,
     user_role_requires_second_factor,
     user_sessions,
@@ -55,7 +56,8 @@ from safeclass.core.http import client_ip
 
 def _current_user(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)
+    if not isinstance(user, User):
+        raise PermissionDenied
     return user
 
 

@@ -30,5 +30,8 @@ def events_about_account(user_id: int, *, limit: int = 20) -> list[AuditEvent]:
 
 def action_prefixes() -> list[str]:
     return sorted(
-        {action.split(".")[0] for action in AuditEvent.objects.values_list("action", flat=True).distinct()}
+        {
+            action.split(".")[0]
+            for action in AuditEvent.objects.values_list("action", flat=True).distinct()
+        }
     )

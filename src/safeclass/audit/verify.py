@@ -47,8 +47,7 @@ def chain_verify(*, batch_size: int = 2000) -> ChainReport:
                 checked,
                 ChainBreak(
                     event.id,
-                    f"does not link to {where}: a row before it was removed, "
-                    "inserted or changed",
+                    f"does not link to {where}: a row before it was removed, inserted or changed",
                 ),
             )
         recomputed = event_hash(

@@ -30,9 +30,13 @@ def class_create(
     if not 1 <= grade <= 12:
         raise ServiceError(_("The grade must be between 1 and 12."), field="grade")
     if not school.path.startswith(school_year.unit.path):
-        raise ServiceError(_("This school year does not apply to this school."), field="school_year")
+        raise ServiceError(
+            _("This school year does not apply to this school."), field="school_year"
+        )
     if SchoolClass.objects.filter(school=school, school_year=school_year, name=name).exists():
-        raise ServiceError(_("This school already has a class with this name this year."), field="name")
+        raise ServiceError(
+            _("This school already has a class with this name this year."), field="name"
+        )
     school_class = SchoolClass.objects.create(
         school=school, school_year=school_year, name=name, grade=grade
     )
@@ -80,12 +84,16 @@ def teaching_assign(
     ).exists():
         raise ServiceError(_("This person is not a teacher of this school."), field="teacher")
     if subject is None and not is_homeroom:
-        raise ServiceError(_("Choose a subject or make them the homeroom teacher."), field="subject")
+        raise ServiceError(
+            _("Choose a subject or make them the homeroom teacher."), field="subject"
+        )
     if subject is not None and subject.school_id != school_class.school_id:
         raise ServiceError(_("This subject belongs to another school."), field="subject")
     if is_homeroom and school_class.teachings.filter(is_homeroom=True).exists():
         raise ServiceError(_("This class already has a homeroom teacher."), field="is_homeroom")
-    if Teaching.objects.filter(teacher=teacher, school_class=school_class, subject=subject).exists():
+    if Teaching.objects.filter(
+        teacher=teacher, school_class=school_class, subject=subject
+    ).exists():
         raise ServiceError(_("This assignment already exists."))
     teaching = Teaching.objects.create(
         teacher=teacher, school_class=school_class, subject=subject, is_homeroom=is_homeroom

@@ -79,9 +79,7 @@ GRANTABLE_ROLES: dict[str, frozenset[str]] = {
 }
 
 # Roles that must sign in with a second factor (TOTP). Teachers may opt in.
-SECOND_FACTOR_REQUIRED: frozenset[str] = frozenset(
-    {Role.AUTHORITY_OFFICER, Role.SCHOOL_LEADER}
-)
+SECOND_FACTOR_REQUIRED: frozenset[str] = frozenset({Role.AUTHORITY_OFFICER, Role.SCHOOL_LEADER})
 
 # Roles that only make sense at a school (not at an authority unit).
 SCHOOL_ONLY_ROLES: frozenset[str] = frozenset(

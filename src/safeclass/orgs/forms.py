@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from safeclass.core.roles import Role
@@ -41,8 +42,7 @@ class UnitDetailsForm(forms.Form):
 
     def __init__(self, *args: Any, province: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        province_field = self.fields["province_code"]
-        assert isinstance(province_field, forms.ChoiceField)
+        province_field = cast(forms.ChoiceField, self.fields["province_code"])
         province_field.choices = _BLANK + province_choices()
         province_field.widget.attrs.update(
             {"data-wards-url": reverse("orgs:wards"), "data-ward-target": "id_ward_code"}
@@ -51,8 +51,7 @@ class UnitDetailsForm(forms.Form):
         if self.is_bound:
             raw = self.data.get("province_code")
             chosen = int(raw) if raw and str(raw).isdigit() else None
-        ward_field = self.fields["ward_code"]
-        assert isinstance(ward_field, forms.ChoiceField)
+        ward_field = cast(forms.ChoiceField, self.fields["ward_code"])
         ward_field.choices = _BLANK + (ward_choices(chosen) if chosen else [])
 
 
@@ -66,14 +65,15 @@ class UnitMoveForm(forms.Form):
 
     def __init__(self, *args: Any, parents: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["parent"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast(forms.ChoiceField, self.fields["parent"])
         field.choices = parents
 
 
 class SchoolYearForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=40, help_text=_("e.g. 2026–2027"))
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -101,10 +101,9 @@ class StaffAddForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone number"), required=False, max_length=20)
 
-    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, roles: list[tuple[str, str | Promise]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["role"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast(forms.ChoiceField, self.fields["role"])
         field.choices = roles
 
     def clean(self) -> dict[str, Any]:

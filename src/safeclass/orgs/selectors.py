@@ -17,9 +17,7 @@ from safeclass.core.roles import Capability
 from safeclass.orgs.models import SchoolYear, Term, Unit, UnitKind
 
 
-def access_unit(
-    *, user: Any, unit_id: int, capability: Capability = Capability.VIEW_UNIT
-) -> Unit:
+def access_unit(*, user: Any, unit_id: int, capability: Capability = Capability.VIEW_UNIT) -> Unit:
     """The unit if the viewer's scope reaches it.
 
     Raises ``NotFound`` outside scope (no existence leak) and ``Forbidden``
@@ -105,7 +103,9 @@ def access_school_year(*, user: Any, year_id: int, capability: Capability) -> Sc
 
 
 def access_term(*, user: Any, term_id: int, capability: Capability) -> Term:
-    term = Term.objects.select_related("school_year", "school_year__unit").filter(pk=term_id).first()
+    term = (
+        Term.objects.select_related("school_year", "school_year__unit").filter(pk=term_id).first()
+    )
     if term is None:
         raise NotFound
     access_unit(user=user, unit_id=term.school_year.unit_id, capability=capability)
@@ -144,11 +144,7 @@ def province_choices() -> list[tuple[int, str]]:
 
 def ward_choices(province_code: int) -> list[tuple[int, str]]:
     return sorted(
-        (
-            (int(w.code), w.name)
-            for w in Ward.iter_all()
-            if int(w.province_code) == province_code
-        ),
+        ((int(w.code), w.name) for w in Ward.iter_all() if int(w.province_code) == province_code),
         key=lambda c: c[1],
     )
 

@@ -37,11 +37,12 @@ def _check_details(
     name = " ".join(name.split())
     if not name:
         raise ServiceError(_("Enter the unit's name."), field="name")
-    if ward_code is not None:
-        if province_code is None or not ward_in_province(ward_code, province_code):
-            raise ServiceError(
-                _("The commune or ward is not in the chosen province."), field="ward_code"
-            )
+    if ward_code is not None and (
+        province_code is None or not ward_in_province(ward_code, province_code)
+    ):
+        raise ServiceError(
+            _("The commune or ward is not in the chosen province."), field="ward_code"
+        )
     return name
 
 
@@ -156,7 +157,11 @@ def unit_update(
         setattr(unit, field, values[field])
     unit.save(update_fields=[*changed, "updated_at"])
     audit_record(
-        action="orgs.unit_update", actor=actor, target=unit, unit_id=unit.pk, data={"fields": changed}
+        action="orgs.unit_update",
+        actor=actor,
+        target=unit,
+        unit_id=unit.pk,
+        data={"fields": changed},
     )
     return unit
 
@@ -174,9 +179,9 @@ def unit_move(*, actor: Actor, unit: Unit, new_parent: Unit) -> Unit:
     new_path = f"{new_parent.path}{unit.pk}/"
     depth_change = new_parent.depth + 1 - old_depth
     deepest = (
-        Unit.objects.filter(path__startswith=old_path).order_by("-depth").values_list(
-            "depth", flat=True
-        )
+        Unit.objects.filter(path__startswith=old_path)
+        .order_by("-depth")
+        .values_list("depth", flat=True)
     ).first() or old_depth
     if deepest + depth_change >= MAX_DEPTH:
         raise ServiceError(_("The unit tree cannot be deeper."), field="parent")

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -78,8 +79,11 @@ def unit_create_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     parent = _unit(request, unit_id, Capability.MANAGE_UNITS)
     if parent.is_school:
         raise Forbidden
-    form = UnitCreateForm(request.POST or None, province=parent.province_code,
-                          initial={"province_code": parent.province_code})
+    form = UnitCreateForm(
+        request.POST or None,
+        province=parent.province_code,
+        initial={"province_code": parent.province_code},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -139,7 +143,9 @@ def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The details were saved."))
             return redirect("orgs:unit_detail", unit_id=unit.pk)
-    return render(request, "orgs/unit_form.html", {"form": form, "parent": unit.parent, "unit": unit})
+    return render(
+        request, "orgs/unit_form.html", {"form": form, "parent": unit.parent, "unit": unit}
+    )
 
 
 @never_cache
@@ -182,7 +188,7 @@ def wards_view(request: HttpRequest) -> JsonResponse:
 # --- Staff ----------------------------------------------------------------------
 
 
-def _role_choices(request: HttpRequest, unit: Unit) -> list[tuple[str, str]]:
+def _role_choices(request: HttpRequest, unit: Unit) -> list[tuple[str, str | Promise]]:
     grantable = account_selectors.user_grantable_roles_at(request.user, unit.path)
     return [
         (value, label)
@@ -353,9 +359,7 @@ def school_years_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             term_forms[target.pk] = term_form
             if term_form.is_valid():
                 try:
-                    services.term_create(
-                        actor=actor, school_year=target, **term_form.cleaned_data
-                    )
+                    services.term_create(actor=actor, school_year=target, **term_form.cleaned_data)
                 except ServiceError as error:
                     apply_service_error(term_form, error)
                 else:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from safeclass.accounts import selectors as account_selectors
 from safeclass.classes import selectors as class_selectors
@@ -91,7 +91,10 @@ def unit_summaries(user: Any) -> list[UnitSummary]:
                 school_count=org_selectors.schools_in([unit.path]).count(),
                 student_count=students.count(),
                 unactivated_students=students.filter(activated_at__isnull=True).count(),
-                staff_count=account_selectors.staff_in_units([unit.path]).values("user").distinct().count(),
+                staff_count=account_selectors.staff_in_units([unit.path])
+                .values("user")
+                .distinct()
+                .count(),
                 class_count=class_selectors.classes_in_units([unit.path]).count(),
                 capabilities=caps,
             )
@@ -108,7 +111,7 @@ class ChildSummary:
 
 def child_summaries(user: Any) -> list[ChildSummary]:
     links = list(account_selectors.children_of(user))
-    enrollments = list(class_selectors.enrollments_of_students([l.student_id for l in links]))
+    enrollments = list(class_selectors.enrollments_of_students([link.student_id for link in links]))
     return [
         ChildSummary(
             link=link,

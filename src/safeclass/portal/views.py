@@ -60,7 +60,9 @@ def school_students_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     students = account_selectors.students_of_school(school.pk).prefetch_related("guardians")
     enrollments = {
         e.student_id: e
-        for e in class_selectors.enrollments_of_students(list(students.values_list("pk", flat=True)))
+        for e in class_selectors.enrollments_of_students(
+            list(students.values_list("pk", flat=True))
+        )
     }
     rows = [{"student": s, "enrollment": enrollments.get(s.pk)} for s in students]
     return render(request, "portal/school_students.html", {"school": school, "rows": rows})

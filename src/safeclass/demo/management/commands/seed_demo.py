@@ -28,7 +28,7 @@ from safeclass.orgs import selectors as org_selectors
 from safeclass.orgs import services as org_services
 from safeclass.orgs.data import SchoolLevel, UnitKind
 
-DEMO_PASSWORD = "safeclass-demo"
+DEMO_PASSWORD = "safeclass-demo"  # noqa: S105 - the documented demo password
 HANOI = 1
 BA_DINH = 4  # Phường Ba Đình, Hà Nội
 
@@ -142,9 +142,11 @@ class Command(BaseCommand):
         people: dict[str, Any] = {}
         for username, (unit, role) in staff.items():
             person = self._account(actor, username, names[username], AccountKind.STAFF)
-            if not account_selectors.memberships_at_unit(unit.pk).filter(
-                user=person, role=role
-            ).exists():
+            if (
+                not account_selectors.memberships_at_unit(unit.pk)
+                .filter(user=person, role=role)
+                .exists()
+            ):
                 account_services.membership_grant(actor=actor, user=person, unit=unit, role=role)
                 self.created += 1
             people[username] = person
@@ -178,10 +180,10 @@ class Command(BaseCommand):
             self.created += 2
 
         school_year = year
-        english = class_services.subject_get_or_create(actor=actor, school=primary, name="Tiếng Anh")
-        maths = class_services.subject_get_or_create(
-            actor=actor, school=secondary, name="Toán"
+        english = class_services.subject_get_or_create(
+            actor=actor, school=primary, name="Tiếng Anh"
         )
+        maths = class_services.subject_get_or_create(actor=actor, school=secondary, name="Toán")
         self._class(
             actor,
             primary,
