@@ -26,7 +26,8 @@ Environment variables:
     Unset: in-process cache and channel layer. Set: both use Redis.
 ``SAFECLASS_SMTP_URL``
     ``smtp://user:password@host:port`` (``smtps://`` for implicit TLS,
-    ``?starttls=1`` for STARTTLS). Unset: mail is written to ``var/mail/``.
+    ``?starttls=1`` for STARTTLS). Unset: mail is written to ``var/mail/``
+    (production: handed to the local MTA at ``localhost:25``).
 ``SAFECLASS_DEMO``
     ``1`` (default outside production) enables demo mode: the demo accounts
     and a visible banner; the TOTP requirement for leaders and officers is
@@ -193,10 +194,14 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     if TESTING:
-        _database["TEST"] = {"NAME": str(VAR_DIR / "test-safeclass.sqlite3")}
+        # A file (not memory) so the live-server thread sees committed data;
+        # one per process so parallel test runs never share a database.
+        _database["TEST"] = {"NAME": str(VAR_DIR / f"test-safeclass-{os.getpid()}.sqlite3")}
 elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database.setdefault("OPTIONS", {})
     _database["CONN_HEALTH_CHECKS"] = True
+    if TESTING:
+        _database["TEST"] = {"NAME": f"test_safeclass_{os.getpid()}"}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -381,22 +386,35 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_FROM_EMAIL = os.environ.get("SAFECLASS_MAIL_FROM", "SafeClass <no-reply@safeclass.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _smtp_url = os.environ.get("SAFECLASS_SMTP_URL", "").strip()
+if not _smtp_url and PRODUCTION:
+    # A production server hands mail to its local MTA unless told otherwise.
+    _smtp_url = "smtp://localhost:25"
 if _smtp_url:
     _smtp = urlsplit(_smtp_url)
     if _smtp.scheme not in {"smtp", "smtps"}:
         raise ImproperlyConfigured("SAFECLASS_SMTP_URL must start with smtp:// or smtps://")
     _smtp_options = parse_qs(_smtp.query)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _smtp.hostname or "localhost"
-    EMAIL_PORT = _smtp.port or (465 if _smtp.scheme == "smtps" else 25)
-    EMAIL_HOST_USER = unquote(_smtp.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
-    EMAIL_USE_SSL = _smtp.scheme == "smtps"
-    EMAIL_USE_TLS = _smtp_options.get("starttls", ["0"])[0] in {"1", "true", "yes"}
-    EMAIL_TIMEOUT = 20
+    MAILERS: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp.hostname or "localhost",
+                "port": _smtp.port or (465 if _smtp.scheme == "smtps" else 25),
+                "username": unquote(_smtp.username or ""),
+                "password": unquote(_smtp.password or ""),
+                "use_ssl": _smtp.scheme == "smtps",
+                "use_tls": _smtp_options.get("starttls", ["0"])[0] in {"1", "true", "yes"},
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
 
 # --- Logging: never passwords, tokens or message bodies (architecture §11) ------
 

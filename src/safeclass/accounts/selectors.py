@@ -25,7 +25,7 @@ from safeclass.accounts.models import (
     Membership,
     User,
 )
-from safeclass.core.errors import NotFound
+from safeclass.core.errors import Forbidden, NotFound
 from safeclass.core.paths import subtree_q
 from safeclass.core.roles import (
     SECOND_FACTOR_REQUIRED,
@@ -245,25 +245,53 @@ def access_guarded_student(*, user: Any, student_id: int) -> User:
     return link.student
 
 
-def access_student(*, user: Any, student_id: int) -> User:
-    """A student as seen by school staff allowed to see students, or by a guardian."""
-    account = _as_user(user)
+def user_sees_student(viewer: Any, student: User) -> bool:
+    """The student themself, their guardians, school staff who see students,
+    and the teachers of a class they attend."""
+    account = _as_user(viewer)
     if account is None:
-        raise NotFound
+        return False
+    if student.pk == account.pk:
+        return True
+    if student.school is not None and user_has_capability(
+        account, student.school.path, Capability.VIEW_STUDENTS
+    ):
+        return True
+    if Guardianship.objects.filter(parent=account, student=student).exists():
+        return True
+    # Through the reverse relation: a teacher of a class the student attends.
+    return bool(
+        student.enrollments.filter(
+            left_at__isnull=True, school_class__teachings__teacher=account
+        ).exists()
+    )
+
+
+def access_student(*, user: Any, student_id: int) -> User:
+    """A student, for anyone ``user_sees_student`` allows; "not found" otherwise."""
     student = (
         User.objects.filter(pk=student_id, kind=AccountKind.STUDENT)
         .select_related("school")
         .first()
     )
-    if student is None:
+    if student is None or not user_sees_student(user, student):
         raise NotFound
-    if student.school is not None and user_has_capability(
-        account, student.school.path, Capability.VIEW_STUDENTS
-    ):
-        return student
-    if Guardianship.objects.filter(parent=account, student=student).exists():
-        return student
-    raise NotFound
+    return student
+
+
+def access_guardianship(*, user: Any, guardianship_id: int, capability: Capability) -> Guardianship:
+    """A parent-child link, for school staff holding ``capability`` at the child's school."""
+    link = (
+        Guardianship.objects.select_related("parent", "student", "student__school")
+        .filter(pk=guardianship_id)
+        .first()
+    )
+    if link is None or not user_sees_student(user, link.student):
+        raise NotFound
+    school_path = link.student.school.path if link.student.school else "-"
+    if capability not in user_capabilities_at(user, school_path):
+        raise Forbidden
+    return link
 
 
 def access_staff_account(*, user: Any, account_id: int, capability: Capability) -> User:
@@ -306,6 +334,13 @@ def user_can_manage_account(viewer: Any, target: User) -> bool:
         return target.school is not None and user_has_capability(
             account, target.school.path, Capability.MANAGE_STUDENTS
         )
+    if target.kind == AccountKind.PARENT:
+        schools = [link.student.school for link in children_of(target)]
+        return bool(schools) and all(
+            school is not None
+            and user_has_capability(account, school.path, Capability.MANAGE_STUDENTS)
+            for school in schools
+        )
     if not memberships:
         return False
     return all(
@@ -320,17 +355,17 @@ def user_has_authenticator(user: User) -> bool:
 
 
 def access_own_consent(*, user: Any, record_id: int) -> ConsentRecord:
-    """A consent record, only for the person who gave it."""
+    """A consent record, to act on: only its giver; others who see the child get 403."""
     account = _as_user(user)
     record = (
-        ConsentRecord.objects.filter(pk=record_id, given_by=account)
-        .select_related("student")
+        ConsentRecord.objects.filter(pk=record_id)
+        .select_related("student", "student__school")
         .first()
-        if account is not None
-        else None
     )
-    if record is None:
+    if account is None or record is None or not user_sees_student(account, record.student):
         raise NotFound
+    if record.given_by_id != account.pk:
+        raise Forbidden
     return record
 
 
@@ -347,17 +382,43 @@ def access_membership(*, user: Any, membership_id: int, capability: Capability) 
     if membership is None:
         raise NotFound
     granted = user_capabilities_at(user, membership.unit.path)
-    if Capability.VIEW_UNIT not in granted or capability not in granted:
+    if Capability.VIEW_UNIT not in granted:
         raise NotFound
+    if capability not in granted:
+        raise Forbidden
     return membership
 
 
 def access_managed_account(*, user: Any, account_id: int) -> User:
     """An account the viewer may act on as a whole (see ``user_can_manage_account``)."""
     target = User.objects.select_related("school").filter(pk=account_id).first()
-    if target is None or not user_can_manage_account(user, target):
+    if target is None:
         raise NotFound
-    return target
+    if user_can_manage_account(user, target):
+        return target
+    if user_sees_account(user, target):
+        raise Forbidden
+    raise NotFound
+
+
+def user_sees_account(viewer: Any, target: User) -> bool:
+    """Whether the account lies in the viewer's scope at all (for 403 versus 404)."""
+    account = _as_user(viewer)
+    if account is None:
+        return False
+    if account.pk == target.pk or account.is_superuser:
+        return True
+    if target.kind == AccountKind.STUDENT:
+        return user_sees_student(account, target)
+    if target.kind == AccountKind.PARENT:
+        return any(user_sees_student(account, link.student) for link in children_of(target))
+    paths = user_scope_paths(account, Capability.VIEW_UNIT)
+    return bool(
+        paths
+        and Membership.objects.filter(
+            subtree_q("unit__path", paths), user=target, ended_at__isnull=True
+        ).exists()
+    )
 
 
 def account_memberships(account: User) -> QuerySet[Membership]:

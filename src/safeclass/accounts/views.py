@@ -39,6 +39,7 @@ from safeclass.accounts.models import User
 from safeclass.accounts.phones import display_phone
 from safeclass.accounts.selectors import (
     access_own_consent,
+    access_student,
     children_of,
     consent_history,
     student_consent_status,
@@ -510,6 +511,8 @@ def password_reset_view(request: HttpRequest, token: str) -> HttpResponse:
 def consent_view(request: HttpRequest) -> HttpResponse:
     """Parents see and manage consent for each child; a student (7+) for themself."""
     user = _current_user(request)
+    if not (user.is_student or user.is_parent):
+        raise PermissionDenied
     entries = []
     if user.is_student:
         status = student_consent_status(user)
@@ -549,13 +552,11 @@ def consent_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def consent_grant_view(request: HttpRequest, student_id: int) -> HttpResponse:
     user = _current_user(request)
-    if student_id == user.pk and user.is_student:
-        student = user
-    else:
-        link = children_of(user).filter(student_id=student_id).first()
-        if link is None:
-            raise NotFound
-        student = link.student
+    # Only the child or a guardian gives consent; anyone else who may see the
+    # child is refused (403), everyone else learns nothing (404).
+    student = access_student(user=user, student_id=student_id)
+    if student.pk != user.pk and not children_of(user).filter(student=student).exists():
+        raise PermissionDenied
     try:
         services.consent_grant(actor=Actor.from_request(request), student=student)
     except ServiceError as error:

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from safeclass.accounts import selectors as account_selectors
+from safeclass.accounts import services as account_services
 from safeclass.audit import selectors as audit_selectors
 from safeclass.classes import selectors as class_selectors
-from safeclass.core.errors import Forbidden, NotFound
+from safeclass.core.context import Actor
+from safeclass.core.errors import Forbidden
 from safeclass.core.roles import Capability
 from safeclass.orgs import selectors as org_selectors
 from safeclass.portal import selectors
+
+if TYPE_CHECKING:
+    pass
 
 
 @require_GET
@@ -56,7 +65,7 @@ def school_students_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         user=request.user, unit_id=unit_id, capability=Capability.VIEW_STUDENTS
     )
     if not school.is_school:
-        raise NotFound
+        raise Forbidden
     students = account_selectors.students_of_school(school.pk).prefetch_related("guardians")
     enrollments = {
         e.student_id: e
@@ -68,26 +77,36 @@ def school_students_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "portal/school_students.html", {"school": school, "rows": rows})
 
 
-def _student_for(request: HttpRequest, student_id: int) -> object:
-    try:
-        return account_selectors.access_student(user=request.user, student_id=student_id)
-    except NotFound:
-        if class_selectors.teaches_student(request.user, student_id):
-            return account_selectors.student_by_id(student_id)
-        raise
-
-
 @require_GET
 def student_detail_view(request: HttpRequest, student_id: int) -> HttpResponse:
-    student = _student_for(request, student_id)
+    student = account_selectors.access_student(user=request.user, student_id=student_id)
     context = {
         "student": student,
-        "guardians": list(account_selectors.guardians_of(student)),  # type: ignore[arg-type]
-        "consent": account_selectors.student_consent_status(student),  # type: ignore[arg-type]
+        "guardians": list(account_selectors.guardians_of(student)),
+        "consent": account_selectors.student_consent_status(student),
         "enrollments": list(class_selectors.enrollments_of_students([student_id])),
-        "can_manage": account_selectors.user_can_manage_account(request.user, student),  # type: ignore[arg-type]
+        "can_manage": account_selectors.user_can_manage_account(request.user, student),
+        "can_verify": account_selectors.user_has_capability(
+            request.user,
+            student.school.path if student.school else "-",
+            Capability.MANAGE_STUDENTS,
+        ),
     }
     return render(request, "portal/student_detail.html", context)
+
+
+@require_POST
+def guardianship_verify_view(request: HttpRequest, guardianship_id: int) -> HttpResponse:
+    """School staff confirm that a parent really is this child's parent or guardian."""
+    link = account_selectors.access_guardianship(
+        user=request.user, guardianship_id=guardianship_id, capability=Capability.MANAGE_STUDENTS
+    )
+    account_services.guardianship_verify(actor=Actor.from_request(request), guardianship=link)
+    messages.success(
+        request,
+        _("%(name)s is now confirmed as a parent or guardian.") % {"name": link.parent.full_name},
+    )
+    return redirect("portal:student_detail", student_id=link.student_id)
 
 
 @require_GET
