@@ -41,7 +41,7 @@ class PublicSurfaceContract(Contract):
         return rest.split(".", 1)[0] in PUBLIC
 
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
-        shared = set(self.shared or [])  # type: ignore[arg-type]
+        shared: set[str] = set(self.shared or [])  # type: ignore[arg-type]
         violations: list[dict[str, Any]] = []
         for importer in sorted(graph.modules):
             importer_app = self._app_of(importer)

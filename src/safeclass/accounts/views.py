@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -356,7 +357,15 @@ def sessions_end_others_view(request: HttpRequest) -> HttpResponse:
         user=user,
         keep_session_key=request.session.session_key or "",
     )
-    messages.success(request, _("Signed out of %(count)s other sessions.") % {"count": ended})
+    messages.success(
+        request,
+        ngettext(
+            "Signed out of %(count)s other session.",
+            "Signed out of %(count)s other sessions.",
+            ended,
+        )
+        % {"count": ended},
+    )
     return redirect("accounts:security")
 
 

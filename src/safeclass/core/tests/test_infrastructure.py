@@ -7,6 +7,7 @@ import os
 import pickle
 import urllib.request
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,6 +23,8 @@ from safeclass.audit.services import audit_record_now
 from safeclass.core.context import Actor
 
 if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
     from conftest import SMTPServer
 
 
@@ -65,8 +68,8 @@ def test_services_profile_uses_postgresql_and_redis() -> None:
         cache.set(key, value, timeout=60)
         # Django pickles non-integer values under "<KEY_PREFIX>:<version>:<key>".
         raw = client.get(cache.make_key(key))
-        assert raw is not None
-        assert pickle.loads(raw) == value
+        assert isinstance(raw, bytes)
+        assert pickle.loads(raw) == value  # noqa: S301 - our own value, just written
 
         # And the other way: an integer written by plain redis-py reads back.
         client.set(cache.make_key(f"{key}-count"), 7, ex=60)
@@ -92,7 +95,28 @@ def test_transactional_flush_empties_the_audit_log_and_restores_its_triggers() -
 
 
 def test_live_server_answers_healthz(live_server_url: str) -> None:
-    with urllib.request.urlopen(f"{live_server_url}/healthz", timeout=10) as response:
+    with urllib.request.urlopen(f"{live_server_url}/healthz", timeout=10) as response:  # noqa: S310
         assert response.status == 200
         assert response.headers.get_content_type() == "application/json"
         assert json.load(response) == {"status": "ok"}
+
+
+@pytest.mark.browser
+def test_browser_contexts_are_separate_people_speaking_vietnamese(
+    live_server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    first, second = new_context(), new_context()
+    first.add_cookies([{"name": "who", "value": "first", "url": live_server_url}])
+
+    for context in (first, second):
+        page = context.new_page()
+        response = page.goto(f"{live_server_url}/healthz")
+        assert response is not None
+        assert response.ok
+        assert json.loads(page.inner_text("body")) == {"status": "ok"}
+        assert page.evaluate("navigator.language") == "vi-VN"
+
+    assert "who" in {cookie["name"] for cookie in first.cookies()}
+    assert "who" not in {cookie["name"] for cookie in second.cookies()}
+    # The ORM still works in the test's own thread while Playwright runs.
+    assert AuditEvent.objects.count() == 0

@@ -124,3 +124,16 @@ def test_every_page_carries_a_strict_content_security_policy() -> None:
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_scripts_carry_the_nonce_of_the_policy() -> None:
+    import re
+
+    response = Client(HTTP_HOST="127.0.0.1").get("/dang-nhap/")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce is not None, policy
+    assert f'nonce="{nonce.group(1)}"' in response.content.decode()
+    again = Client(HTTP_HOST="127.0.0.1").get("/dang-nhap/").headers["Content-Security-Policy"]
+    assert nonce.group(1) not in again, "a nonce is used for one response only"

@@ -90,3 +90,32 @@ def test_keyboard_users_can_skip_to_the_content_and_switch_language(
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Help and reporting"
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_an_officer_picks_a_province_and_then_its_commune(
+    live_server_url: str, new_context
+) -> None:
+    """The commune list follows the province (vietnam-provinces), under the strict CSP."""
+    from safeclass.orgs.models import Unit
+
+    call_command("seed_demo", verbosity=0)
+    department = Unit.objects.get(code="sgd-demo")
+    page = new_context().new_page()
+    errors = console_errors(page)
+    sign_in(page, live_server_url, "sogd.demo")
+    page.goto(f"{live_server_url}/don-vi/{department.pk}/them-don-vi/")
+    page.get_by_label("Loại đơn vị").select_option("school")
+    page.get_by_label("Tên").fill("Trường Tiểu học Sao Mai")
+    page.get_by_label("Mã").fill("th-sao-mai")
+    page.get_by_label("Cấp học").select_option("primary")
+    page.get_by_label("Tỉnh/thành phố").select_option(label="Thành phố Huế")
+    commune = page.get_by_label("Xã/phường")
+    commune.locator("option", has_text="Phường Thuận Hóa").wait_for(state="attached")
+    commune.select_option(label="Phường Thuận Hóa")
+    page.get_by_role("button", name="Lưu").click()
+    page.wait_for_url(f"{live_server_url}/don-vi/*/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Trường Tiểu học Sao Mai"
+    school = Unit.objects.get(code="th-sao-mai")
+    assert school.parent == department
+    assert school.ward_code is not None
+    assert errors == []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from safeclass.accounts.models import AccountSession
 from safeclass.accounts.tests.factories import PASSWORD, UserFactory
 from safeclass.audit.models import AuditEvent
+from safeclass.demo.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/dang-nhap/"
@@ -81,18 +83,22 @@ def test_disabled_accounts_cannot_sign_in() -> None:
 
 
 def test_twenty_failures_lock_that_address_but_not_the_real_user_elsewhere() -> None:
-    """The issue's scenario: an attacker cannot lock a teacher out from another address."""
-    UserFactory(username="gvcn.thu")
+    """The issue's scenario: 20 wrong passwords for gvcn.demo from one address lock
+    that address out for that account; the right password from another address works."""
+    call_command("seed_demo", verbosity=0)
     attacker = client_from("203.0.113.66")
-    for _ in range(20):
-        response = sign_in(attacker, "gvcn.thu", "doan-mo-mat-khau")
-        assert response.status_code in {200, 429}
-    locked = sign_in(attacker, "gvcn.thu")
-    assert locked.status_code == 429, "the attacker's address must be locked for this account"
+    for attempt in range(20):
+        response = sign_in(attacker, "gvcn.demo", f"doan-mo-{attempt}")
+        assert response.status_code == (429 if attempt == 19 else 200), attempt
+    locked = sign_in(attacker, "gvcn.demo", DEMO_PASSWORD)
+    assert locked.status_code == 429, "the attacker's address stays locked, even with the password"
+    assert "Quá nhiều lần thử" in locked.content.decode()
     assert "_auth_user_id" not in attacker.session
+    # The same address can still sign in to other accounts (a whole school may share it).
+    assert sign_in(attacker, "gvbm.demo", DEMO_PASSWORD).status_code == 302
 
     teacher = client_from("198.51.100.7")
-    response = sign_in(teacher, "gvcn.thu")
+    response = sign_in(teacher, "gvcn.demo", DEMO_PASSWORD)
     assert response.status_code == 302
     assert teacher.get("/").status_code == 200
 

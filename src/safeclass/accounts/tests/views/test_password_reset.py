@@ -61,9 +61,12 @@ def test_a_weak_new_password_keeps_the_link_usable() -> None:
 
     UserFactory(username="co.uyen", email="co.uyen@truong.example.org")
     values: list[str] = []
-    services.password_reset_request(
-        actor=Actor.system(), identifier="co.uyen", link_for=lambda v: values.append(v) or v
-    )
+
+    def link_for(value: str) -> str:
+        values.append(value)
+        return value
+
+    services.password_reset_request(actor=Actor.system(), identifier="co.uyen", link_for=link_for)
     client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="10.5.0.4")
     path = f"/dat-lai-mat-khau/{values[0]}/"
     weak = client.post(path, {"new_password": "co.uyen123", "new_password_again": "co.uyen123"})

@@ -23,8 +23,9 @@ def sign_in(address: str, agent: str) -> Client:
     return client
 
 
-def session_id(session_key: str) -> str:
+def session_id(session_key: str | None) -> str:
     """The opaque id the page uses for a session (never the key itself)."""
+    assert session_key is not None
     return hashlib.sha256(session_key.encode()).hexdigest()[:16]
 
 
