@@ -17,6 +17,18 @@ _BLANK: list[tuple[Any, str]] = [("", "—")]
 
 
 class UnitDetailsForm(forms.Form):
+    # The fields the unit services take as keyword arguments.
+    DETAILS = (
+        "name",
+        "code",
+        "school_level",
+        "province_code",
+        "ward_code",
+        "address",
+        "phone",
+        "email",
+    )
+
     name = forms.CharField(label=_("Name"), max_length=200)
     code = forms.SlugField(
         label=_("Code"),
@@ -53,6 +65,11 @@ class UnitDetailsForm(forms.Form):
             chosen = int(raw) if raw and str(raw).isdigit() else None
         ward_field = cast(forms.ChoiceField, self.fields["ward_code"])
         ward_field.choices = _BLANK + (ward_choices(chosen) if chosen else [])
+
+    def details(self) -> dict[str, Any]:
+        values = {field: self.cleaned_data[field] for field in self.DETAILS}
+        values["school_level"] = values["school_level"] or ""
+        return values
 
 
 class UnitCreateForm(UnitDetailsForm):

@@ -85,20 +85,12 @@ def unit_create_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         initial={"province_code": parent.province_code},
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             unit = services.unit_create(
                 actor=Actor.from_request(request),
                 parent=parent,
-                kind=data["kind"],
-                name=data["name"],
-                code=data["code"],
-                school_level=data["school_level"] or "",
-                province_code=data["province_code"],
-                ward_code=data["ward_code"],
-                address=data["address"],
-                phone=data["phone"],
-                email=data["email"],
+                kind=form.cleaned_data["kind"],
+                **form.details(),
             )
         except ServiceError as error:
             apply_service_error(form, error)
@@ -112,32 +104,11 @@ def unit_create_view(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_edit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _unit(request, unit_id, Capability.EDIT_UNIT)
-    initial = {
-        "name": unit.name,
-        "code": unit.code,
-        "school_level": unit.school_level,
-        "province_code": unit.province_code,
-        "ward_code": unit.ward_code,
-        "address": unit.address,
-        "phone": unit.phone,
-        "email": unit.email,
-    }
+    initial = {field: getattr(unit, field) for field in UnitDetailsForm.DETAILS}
     form = UnitDetailsForm(request.POST or None, initial=initial, province=unit.province_code)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.unit_update(
-                actor=Actor.from_request(request),
-                unit=unit,
-                name=data["name"],
-                code=data["code"],
-                school_level=data["school_level"] or "",
-                province_code=data["province_code"],
-                ward_code=data["ward_code"],
-                address=data["address"],
-                phone=data["phone"],
-                email=data["email"],
-            )
+            services.unit_update(actor=Actor.from_request(request), unit=unit, **form.details())
         except ServiceError as error:
             apply_service_error(form, error)
         else:
