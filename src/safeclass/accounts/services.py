@@ -182,6 +182,46 @@ def user_update_profile(
     return user
 
 
+@transaction.atomic
+def contact_details_change(
+    *, actor: Actor, user: User, email: str, phone: str, current_password: str
+) -> User:
+    """A person changes their own email or phone.
+
+    These are what password resets and sign-in use, so a change needs the
+    current password (a borrowed, unlocked phone must not be enough to take the
+    account over) and the old address is told.
+    """
+    old_email = user.email
+    _username, new_email, new_phone = _clean_identity(
+        username=user.username, email=email, phone=phone, exclude_id=user.pk
+    )
+    if (new_email, new_phone) == (user.email, user.phone):
+        return user
+    if not user.check_password(current_password):
+        raise ServiceError(
+            _("Enter your current password to change your email or phone number."),
+            field="current_password",
+        )
+    user_update_profile(actor=actor, user=user, full_name=user.full_name, email=email, phone=phone)
+    if old_email and old_email != new_email:
+        recipient = old_email
+        language = user.language
+        params = {"name": user.full_name, "username": user.username}
+        subject = gettext_noop("Your SafeClass contact details were changed")
+        body = gettext_noop(
+            "Hello %(name)s,\n\nThe email address or phone number of your SafeClass "
+            "account %(username)s was just changed. If you did not do this, contact "
+            "your school's IT administrator at once."
+        )
+        transaction.on_commit(
+            lambda: send_account_email.enqueue(
+                recipient=recipient, language=language, subject=subject, body=body, params=params
+            )
+        )
+    return user
+
+
 @dataclass(frozen=True)
 class IssuedAccount:
     user: User

@@ -176,6 +176,8 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
             device = match_token(user, token)
             if device is not None:
                 otp_login(request, device)
+                # A fully signed-in session gets a key nobody saw before the second step.
+                request.session.cycle_key()
                 services.second_factor_verify_record(
                     actor=Actor.from_request(request), user=user, success=True
                 )
@@ -401,6 +403,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("current_password")
 @require_http_methods(["GET", "POST"])
 def profile_view(request: HttpRequest) -> HttpResponse:
     user = _current_user(request)
@@ -408,12 +411,12 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update_profile(
+            services.contact_details_change(
                 actor=Actor.from_request(request),
                 user=user,
-                full_name=user.full_name,
                 email=form.cleaned_data["email"],
                 phone=form.cleaned_data["phone"],
+                current_password=form.cleaned_data["current_password"],
             )
             services.user_set_language(user=user, language=form.cleaned_data["language"])
         except ServiceError as error:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("don-vi/<int:unit_id>/them-don-vi/", views.unit_create_view, name="unit_create"),
     path("don-vi/<int:unit_id>/sua/", views.unit_edit_view, name="unit_edit"),
     path("don-vi/<int:unit_id>/chuyen/", views.unit_move_view, name="unit_move"),
+    path("don-vi/<int:unit_id>/trang-thai/", views.unit_set_active_view, name="unit_set_active"),
     path("don-vi/<int:unit_id>/nhan-su/", views.unit_staff_view, name="unit_staff"),
     path("don-vi/<int:unit_id>/nam-hoc/", views.school_years_view, name="school_years"),
     path(

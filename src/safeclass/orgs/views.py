@@ -145,6 +145,26 @@ def unit_move_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "orgs/unit_move.html", {"form": form, "unit": unit})
 
 
+@require_POST
+def unit_set_active_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Close a unit that no longer operates (merged, dissolved), or reopen it."""
+    unit = _unit(request, unit_id, Capability.MANAGE_UNITS)
+    if unit.parent is None:
+        raise Forbidden
+    # Closing is decided above the unit: the parent must be the viewer's too.
+    _unit(request, unit.parent.pk, Capability.MANAGE_UNITS)
+    active = request.POST.get("active") == "1"
+    try:
+        services.unit_set_active(actor=Actor.from_request(request), unit=unit, active=active)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("The unit was reopened.") if active else _("The unit was closed.")
+        )
+    return redirect("orgs:unit_detail", unit_id=unit.pk)
+
+
 @require_GET
 def wards_view(request: HttpRequest) -> JsonResponse:
     """Communes of a province, for the unit form (works without it too)."""

@@ -284,6 +284,14 @@ TABLE: tuple[Row, ...] = (
     row("orgs:unit_move", "GET",
         "L    403  404  404  404  404  404  404  404  404  404  403",
         kwargs=DEPARTMENT, label="sgd-demo"),
+    # Closing or reopening a unit: decided by officers above it; the root cannot.
+    row("orgs:unit_set_active", "POST",
+        "L    302  302  403  403  403  403  403  404  404  404  302",
+        kwargs=SCHOOL, data={"active": "0"}, label="th-demo"),
+    row("orgs:unit_set_active", "POST",
+        "L    403  404  404  404  404  404  404  404  404  404  403",
+        kwargs=DEPARTMENT, data={"active": "0"}, label="sgd-demo"),
+    row("orgs:unit_set_active", "GET", NO_GET, kwargs=SCHOOL),
     # Staff and roles: officers, leader, IT admin (teacher and counsellor only).
     row("orgs:unit_staff", "GET",
         "L    200  200  200  200  403  403  403  404  404  404  200",

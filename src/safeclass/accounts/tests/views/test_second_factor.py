@@ -65,7 +65,9 @@ def test_setup_confirms_with_a_real_code_and_gives_recovery_codes(production_lik
     # Next sign-in: the second step is asked, and a recovery code works once.
     again = signed_in("pho.hieu.truong")
     assert again.get("/").headers["Location"] == "/xac-thuc-hai-buoc/"
+    before = again.session.session_key
     assert again.post("/xac-thuc-hai-buoc/", {"token": codes[0]}).status_code == 302
+    assert again.session.session_key != before, "the second step gives the session a new key"
     assert again.get("/").status_code == 200
     third = signed_in("pho.hieu.truong")
     refused = third.post("/xac-thuc-hai-buoc/", {"token": codes[0]})

@@ -117,3 +117,26 @@ def test_unit_create_rejects_blank_names_without_writing() -> None:
     with pytest.raises(ServiceError):
         unit_create(actor=Actor.system(), parent=None, kind="department", name="   ", code="x")
     assert (Unit.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_closing_a_unit_ends_the_reach_of_roles_held_there() -> None:
+    from safeclass.accounts.selectors import forget_cached_memberships, user_capabilities_at
+    from safeclass.accounts.tests.factories import staff_with_role
+    from safeclass.core.roles import Capability, Role
+    from safeclass.orgs.services import unit_set_active
+
+    department = UnitFactory()
+    school = SchoolFactory(parent=department)
+    leader = staff_with_role(school, Role.SCHOOL_LEADER)
+    assert Capability.VIEW_UNIT in user_capabilities_at(leader, school.path)
+    with pytest.raises(ServiceError):
+        unit_set_active(actor=Actor.system(), unit=department, active=False)
+    unit_set_active(actor=Actor.system(), unit=school, active=False)
+    forget_cached_memberships(leader)
+    assert user_capabilities_at(leader, school.path) == frozenset()
+    unit_set_active(actor=Actor.system(), unit=school, active=True)
+    forget_cached_memberships(leader)
+    assert Capability.VIEW_UNIT in user_capabilities_at(leader, school.path)
+    assert (
+        AuditEvent.objects.filter(action__in=["orgs.unit_close", "orgs.unit_reopen"]).count() == 2
+    )
