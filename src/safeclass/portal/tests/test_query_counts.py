@@ -28,7 +28,7 @@ ACTOR = Actor.system()
 
 
 @pytest.fixture
-def school_world():  # type: ignore[no-untyped-def]
+def school_world():
     department = UnitFactory()
     school = SchoolFactory(parent=department)
     year = school_year_create(
@@ -45,7 +45,7 @@ def school_world():  # type: ignore[no-untyped-def]
     return {"school": school, "class": school_class, "leader": leader}
 
 
-def add_students(world, start: int, count: int) -> None:  # type: ignore[no-untyped-def]
+def add_students(world, start: int, count: int) -> None:
     for number in range(start, start + count):
         student = StudentFactory(school=world["school"])
         enrollment_add(actor=ACTOR, school_class=world["class"], student=student, roster_no=number)
