@@ -32,6 +32,8 @@ Environment variables:
     ``1`` (default outside production) enables demo mode: the demo accounts
     and a visible banner; the TOTP requirement for leaders and officers is
     waived.
+``SAFECLASS_SITE_URL``
+    The public address (``https://lophoc.example.edu.vn``), for links in emails.
 ``SAFECLASS_VAR_DIR``
     Where the embedded database, secret key, uploaded files and mail go.
 """
@@ -121,7 +123,9 @@ INSTALLED_APPS = [
     "safeclass.audit",
     "safeclass.orgs",
     "safeclass.accounts",
+    "safeclass.notify",
     "safeclass.classes",
+    "safeclass.live",
     "safeclass.portal",
     "safeclass.demo",
     "django.contrib.auth",
@@ -149,6 +153,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "safeclass.accounts.middleware.SessionActivityMiddleware",
     "safeclass.accounts.middleware.SecondFactorMiddleware",
+    "safeclass.classes.middleware.RulesAcceptanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -171,6 +176,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeclass.portal.context_processors.shell",
+                "safeclass.notify.context_processors.unread",
             ],
         },
     }
@@ -433,6 +439,8 @@ LOGGING = {
 # --- SafeClass ------------------------------------------------------------------
 
 SAFECLASS_HOTLINE = "111"
+# The public address, e.g. https://lophoc.example.edu.vn: emails end with full links.
+SAFECLASS_SITE_URL = os.environ.get("SAFECLASS_SITE_URL", "").strip()
 SAFECLASS_PRIVACY_NOTICE_VERSION = "2026-11"
 # The audit log is never erased; only the test suite may empty it between tests.
 SAFECLASS_ALLOW_AUDIT_FLUSH = TESTING

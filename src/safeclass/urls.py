@@ -18,7 +18,9 @@ urlpatterns = [
     path("", include("safeclass.accounts.urls")),
     path("", include("safeclass.orgs.urls")),
     path("", include("safeclass.classes.urls")),
+    path("", include("safeclass.live.urls")),
     path("", include("safeclass.portal.urls")),
+    path("", include("safeclass.notify.urls")),
 ]
 
 handler400 = "safeclass.core.views.bad_request"

@@ -8,7 +8,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from safeclass.accounts.models import User
-from safeclass.accounts.phones import normalize_phone
+from safeclass.core.phones import normalize_phone
 
 
 def find_user(identifier: str) -> User | None:

@@ -3,9 +3,10 @@
 from safeclass.accounts.models import (
     AccountKind,
     ConsentCapacity,
+    Gender,
     Language,
     Relationship,
     TokenPurpose,
 )
 
-__all__ = ["AccountKind", "ConsentCapacity", "Language", "Relationship", "TokenPurpose"]
+__all__ = ["AccountKind", "ConsentCapacity", "Gender", "Language", "Relationship", "TokenPurpose"]

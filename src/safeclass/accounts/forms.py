@@ -128,3 +128,46 @@ class ProfileForm(forms.Form):
 
 def password_help_items() -> list[str]:
     return [str(item) for item in password_validation.password_validators_help_texts()]
+
+
+class RelationshipField(forms.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        from safeclass.accounts.models import Relationship
+
+        super().__init__(
+            label=_("You are the child's"), choices=Relationship.choices, initial="other", **kwargs
+        )
+
+
+class ParentLinkForm(forms.Form):
+    code = forms.CharField(
+        label=_("Parent link code"),
+        max_length=40,
+        help_text=_("On your child's SafeClass slip, in the part for parents."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    relationship = RelationshipField()
+
+
+class ParentRegisterForm(NewPasswordMixin):
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    relationship = RelationshipField()
+    field_order = [
+        "full_name",
+        "email",
+        "phone",
+        "relationship",
+        "new_password",
+        "new_password_again",
+    ]
+
+
+class InvitationAcceptForm(forms.Form):
+    relationship = RelationshipField()

@@ -36,6 +36,11 @@ class AccountKind(models.TextChoices):
     PARENT = "parent", _("Parent or guardian")
 
 
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
 class Language(models.TextChoices):
     VIETNAMESE = "vi", "Tiếng Việt"
     ENGLISH = "en", "English"
@@ -71,6 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("account type"), max_length=10, choices=AccountKind.choices, default=AccountKind.STAFF
     )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     school = models.ForeignKey(
         "orgs.Unit",
         verbose_name=_("school"),
@@ -281,6 +287,10 @@ class OneTimeToken(models.Model):
     )
     # Digest of the device cookie that first opened a sign-in link.
     device_digest = models.CharField(max_length=64, blank=True)
+    # Who a sign-in link was sent to (the parent), for the audit trail.
+    sent_to = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -288,6 +298,54 @@ class OneTimeToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} for {self.user_id}"
+
+
+class ParentLinkCode(models.Model):
+    """The code on a student's slip that a parent enters to link to the child.
+
+    A family may have two or three parents or guardians, so a code allows a few
+    links; each link waits for the school to confirm it unless the parent's
+    contact matches the one on the school's roster.
+    """
+
+    student = models.ForeignKey(User, on_delete=models.CASCADE, related_name="parent_link_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    uses = models.PositiveSmallIntegerField(default=0)
+    max_uses = models.PositiveSmallIntegerField(default=4)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"parent link code for {self.student_id}"
+
+
+class ParentInvitation(models.Model):
+    """An invitation sent to the parent contact on a school roster."""
+
+    student = models.ForeignKey(User, on_delete=models.CASCADE, related_name="parent_invitations")
+    parent_name = models.CharField(_("parent's name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation for the parent of {self.student_id}"
 
 
 class AccountSession(AbstractBaseSession):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -165,9 +165,12 @@ def count_students_in(paths: list[str]) -> int:
     return students_in_units(paths).count()
 
 
-def children_of(parent: User) -> QuerySet[Guardianship]:
+def children_of(parent: Any) -> QuerySet[Guardianship]:
+    account = _as_user(parent)
+    if account is None:
+        return Guardianship.objects.none()
     return (
-        Guardianship.objects.filter(parent=parent)
+        Guardianship.objects.filter(parent=account)
         .select_related("student", "student__school")
         .order_by("student__full_name")
     )
@@ -289,9 +292,17 @@ def access_guardianship(*, user: Any, guardianship_id: int, capability: Capabili
     if link is None or not user_sees_student(user, link.student):
         raise NotFound
     school_path = link.student.school.path if link.student.school else "-"
-    if capability not in user_capabilities_at(user, school_path):
-        raise Forbidden
-    return link
+    if capability in user_capabilities_at(user, school_path):
+        return link
+    # The homeroom teacher confirms the parents of their own class (FAM-1).
+    homeroom = link.student.enrollments.filter(
+        left_at__isnull=True,
+        school_class__teachings__teacher=user,
+        school_class__teachings__is_homeroom=True,
+    ).exists()
+    if capability == Capability.MANAGE_STUDENTS and homeroom:
+        return link
+    raise Forbidden
 
 
 def access_staff_account(*, user: Any, account_id: int, capability: Capability) -> User:
@@ -444,3 +455,46 @@ def student_by_id(student_id: int) -> User:
 def user_by_username(username: str) -> User | None:
     """For commands run by the platform's operators (no viewer, no scope)."""
     return User.objects.filter(username=username.strip().lower()).first()
+
+
+def staff_account_by_id(account_id: int) -> User:
+    user = User.objects.filter(pk=account_id, kind=AccountKind.STAFF).first()
+    if user is None:
+        raise NotFound
+    return user
+
+
+def guardianships_prefetch(lookup: str) -> Prefetch[Any]:
+    """Prefetch guardianships with their parents, for roster pages."""
+    return Prefetch(lookup, queryset=Guardianship.objects.select_related("parent"))
+
+
+def students_by_code(school_id: int, codes: list[str]) -> dict[str, User]:
+    return {
+        student.student_code: student
+        for student in User.objects.filter(
+            school_id=school_id, kind=AccountKind.STUDENT, student_code__in=codes
+        )
+    }
+
+
+def class_audience(class_id: int) -> list[User]:
+    """A class's current, active students and their confirmed, active parents."""
+    students = list(
+        User.objects.filter(
+            enrollments__school_class_id=class_id,
+            enrollments__left_at__isnull=True,
+            is_active=True,
+        )
+    )
+    parents = list(
+        User.objects.filter(wards__student__in=students, wards__verified=True, is_active=True)
+        .exclude(pk__in=[s.pk for s in students])
+        .distinct()
+    )
+    return students + parents
+
+
+def acting_user(actor: Any) -> User | None:
+    """The account behind an ``Actor`` (None for the platform itself)."""
+    return _as_user(getattr(actor, "user", None))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safeclass.accounts import views
+from safeclass.accounts import views, views_families
 
 app_name = "accounts"
 
@@ -35,4 +35,16 @@ urlpatterns = [
         views.consent_withdraw_view,
         name="consent_withdraw",
     ),
+    path("phu-huynh/lien-ket/", views_families.parent_link_view, name="parent_link"),
+    path(
+        "phu-huynh/loi-moi/<str:token>/",
+        views_families.parent_invitation_view,
+        name="parent_invitation",
+    ),
+    path(
+        "con/<int:student_id>/dang-nhap-giup/",
+        views_families.child_signin_link_view,
+        name="child_signin_link",
+    ),
+    path("dang-nhap/mot-lan/<str:token>/", views_families.signin_link_view, name="signin_link"),
 ]

@@ -37,7 +37,6 @@ from safeclass.accounts.forms import (
     password_help_items,
 )
 from safeclass.accounts.models import User
-from safeclass.accounts.phones import display_phone
 from safeclass.accounts.selectors import (
     access_own_consent,
     access_student,
@@ -54,6 +53,7 @@ from safeclass.core.context import Actor
 from safeclass.core.errors import NotFound, ServiceError
 from safeclass.core.forms import apply_service_error
 from safeclass.core.http import client_ip
+from safeclass.core.phones import display_phone
 
 
 def _current_user(request: HttpRequest) -> User:
@@ -437,7 +437,10 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code", "new_password", "new_password_again")
 @require_http_methods(["GET", "POST"])
 def activate_view(request: HttpRequest) -> HttpResponse:
-    form = ActivationForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    form = ActivationForm(
+        request.POST or None,
+        initial={"code": request.GET.get("code", ""), "identifier": request.GET.get("u", "")},
+    )
     if request.method == "POST":
         ip = client_ip(request)
         if address_is_throttled(ip):

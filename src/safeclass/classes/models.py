@@ -139,3 +139,156 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_no:02d} - {self.student}"
+
+
+DEFAULT_DISPLAY_NAME_TEMPLATE = "{roster_no:02d} - {full_name}"
+
+
+class SchoolSettings(models.Model):
+    """Per-school class settings. Created with the defaults on first use."""
+
+    school = models.OneToOneField(
+        "orgs.Unit", on_delete=models.CASCADE, related_name="class_settings"
+    )
+    display_name_template = models.CharField(
+        _("display name template"),
+        max_length=80,
+        default=DEFAULT_DISPLAY_NAME_TEMPLATE,
+        help_text=_(
+            "How students appear in classes. Fields: {roster_no}, {roster_no:02d}, "
+            "{full_name}, {given_name}, {family_name}, {class_name}."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("school class settings")
+
+    def __str__(self) -> str:
+        return f"settings of {self.school_id}"
+
+
+RULES_SECTION_LABELS = {
+    "time": _("Time"),
+    "place": _("Place"),
+    "dress": _("Dress"),
+    "conduct": _("Conduct"),
+    "prohibited": _("What learners must not do"),
+    "sharing": _("Accounts and class details"),
+}
+
+
+class RulesTemplate(models.Model):
+    """The school's class rules (CLS-4), the base of every class's rules."""
+
+    school = models.OneToOneField(
+        "orgs.Unit", on_delete=models.CASCADE, related_name="rules_template"
+    )
+    time = models.TextField(_("Time"))
+    place = models.TextField(_("Place"))
+    dress = models.TextField(_("Dress"))
+    conduct = models.TextField(_("Conduct"))
+    prohibited = models.TextField(_("What learners must not do"))
+    sharing = models.TextField(_("Accounts and class details"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SECTIONS = ("time", "place", "dress", "conduct", "prohibited", "sharing")
+
+    def __str__(self) -> str:
+        return f"rules of {self.school_id}"
+
+
+class ClassRules(models.Model):
+    school_class = models.OneToOneField(
+        SchoolClass, on_delete=models.CASCADE, related_name="rules_additions"
+    )
+    additions = models.TextField(_("Rules for this class"), blank=True)
+
+    def __str__(self) -> str:
+        return f"additions of {self.school_class_id}"
+
+
+class RulesVersion(models.Model):
+    """A published version of a class's rules; people accept a version."""
+
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.CASCADE, related_name="rules_versions"
+    )
+    number = models.PositiveIntegerField()
+    # [{"key": "time", "text": "..."}, ...]: a frozen copy, so what someone
+    # accepted can always be shown exactly as they saw it.
+    sections = models.JSONField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_class", "number"], name="classes_rulesversion_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rules v{self.number} of {self.school_class_id}"
+
+
+class AcceptanceCapacity(models.TextChoices):
+    STUDENT = "student", _("as the student")
+    PARENT = "parent", _("as a parent")
+
+
+class RulesAcceptance(models.Model):
+    version = models.ForeignKey(RulesVersion, on_delete=models.PROTECT, related_name="acceptances")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rules_acceptances"
+    )
+    # The student the acceptance is about (the user themself, or their child).
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    capacity = models.CharField(max_length=10, choices=AcceptanceCapacity.choices)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "user", "student"], name="classes_rulesacceptance_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} accepted {self.version_id}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", _("Checked, not imported")
+    IMPORTED = "imported", _("Imported")
+
+
+class RosterImport(models.Model):
+    """An uploaded roster file, kept so the import applies exactly what was previewed."""
+
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.CASCADE, related_name="roster_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.school_class_id}"

@@ -28,6 +28,7 @@ class Capability(StrEnum):
     MANAGE_STAFF = "manage_staff"  # staff accounts and memberships
     VIEW_STUDENTS = "view_students"  # every student of a school
     MANAGE_STUDENTS = "manage_students"  # accounts, guardianships
+    MANAGE_CLASSES = "manage_classes"  # classes, teaching assignments, timetables
     VIEW_AUDIT = "view_audit"
 
 
@@ -48,6 +49,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_STAFF,
             Capability.VIEW_STUDENTS,
             Capability.MANAGE_STUDENTS,
+            Capability.MANAGE_CLASSES,
             Capability.VIEW_AUDIT,
         }
     ),
@@ -58,6 +60,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_STAFF,
             Capability.VIEW_STUDENTS,
             Capability.MANAGE_STUDENTS,
+            Capability.MANAGE_CLASSES,
             Capability.VIEW_AUDIT,
         }
     ),

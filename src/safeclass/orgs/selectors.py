@@ -177,3 +177,34 @@ def ward_in_province(ward_code: int, province_code: int) -> bool:
 def unit_by_code(code: str) -> Unit | None:
     """For commands run by the platform's operators (no viewer, no scope)."""
     return Unit.objects.filter(code=code).first()
+
+
+def years_for_school(school: Unit) -> list[SchoolYear]:
+    """School years that apply to a school: its own and its ancestors', newest first."""
+    return list(
+        SchoolYear.objects.filter(unit_id__in=school.ancestor_ids())
+        .select_related("unit")
+        .order_by("-starts_on")
+    )
+
+
+def school_year_for_school(school: Unit, year_id: int) -> SchoolYear:
+    year = next((y for y in years_for_school(school) if y.pk == year_id), None)
+    if year is None:
+        raise NotFound
+    return year
+
+
+def terms_of_year(year_id: int) -> list[Term]:
+    return list(Term.objects.filter(school_year_id=year_id).order_by("starts_on"))
+
+
+def term_of_year(year_id: int, term_id: int) -> Term:
+    term = (
+        Term.objects.filter(school_year_id=year_id, pk=term_id)
+        .select_related("school_year", "school_year__unit")
+        .first()
+    )
+    if term is None:
+        raise NotFound
+    return term

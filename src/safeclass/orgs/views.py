@@ -67,6 +67,7 @@ def unit_detail_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_edit": Capability.EDIT_UNIT in caps,
         "can_manage_staff": Capability.MANAGE_STAFF in caps,
         "can_view_students": Capability.VIEW_STUDENTS in caps and unit.is_school,
+        "can_manage_classes": Capability.MANAGE_CLASSES in caps and unit.is_school,
         "student_count": account_selectors.count_students_in([unit.path]),
         "school_count": selectors.schools_in([unit.path]).count(),
     }

@@ -43,6 +43,7 @@ def shell_for(user: Any, path: str = "") -> Shell:
     )
     if has_classes:
         nav.append(NavItem("classes", _("Classes"), reverse("classes:class_list")))
+        nav.append(NavItem("calendar", _("Calendar"), reverse("live:calendar")))
     if getattr(user, "is_parent", False) or getattr(user, "is_student", False):
         nav.append(NavItem("consent", _("Data consent"), reverse("accounts:consent")))
     if account_selectors.user_scope_paths(user, Capability.VIEW_AUDIT):

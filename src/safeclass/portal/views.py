@@ -19,6 +19,7 @@ from safeclass.classes import selectors as class_selectors
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden
 from safeclass.core.roles import Capability
+from safeclass.live import selectors as live_selectors
 from safeclass.orgs import selectors as org_selectors
 from safeclass.portal import selectors
 
@@ -39,6 +40,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
             if getattr(user, "is_student", False)
             else None
         ),
+        "upcoming": live_selectors.upcoming_sessions(user, limit=6),
         "suggest_second_factor": (
             not account_selectors.user_requires_second_factor(user)
             and bool(account_selectors.active_memberships(user))

@@ -41,6 +41,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from safeclass.accounts.models import (
     AccountKind,
@@ -50,9 +51,12 @@ from safeclass.accounts.models import (
     User,
 )
 from safeclass.accounts.services import membership_grant, user_create
-from safeclass.classes.models import SchoolClass
+from safeclass.classes.models import Enrollment, RosterImport, SchoolClass
+from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.core.roles import Role
+from safeclass.live.models import Material, Session
+from safeclass.notify.models import Notification
 from safeclass.orgs.models import Unit
 
 PASSWORD = "safeclass-demo"
@@ -128,6 +132,7 @@ def row(
 
 # Object placeholders, filled in from the seeded demo world (see _objects).
 SCHOOL = {"unit_id": "{school}"}
+CLASS = {"class_id": "{class}"}
 DEPARTMENT = {"unit_id": "{department}"}
 TEACHER_ACCOUNT = {"account_id": "{teacher}"}  # gvcn.demo, a teacher at th-demo only
 LEADER_ACCOUNT = {"account_id": "{leader}"}  # bgh.demo, the leader of th-demo
@@ -388,15 +393,144 @@ TABLE: tuple[Row, ...] = (
     row("portal:student_detail", "GET",
         "L    404  404  200  200  200  200  200  404  200  200  200",
         kwargs={"student_id": "{student}"}, label="hs.demo"),
-    # Confirming parents: leader and IT admin. Those who see the child's page
-    # (counsellor, 5A's teachers, the child, the parent) see the link: 403.
+    # Confirming parents: leader, IT admin and the child's homeroom teacher.
+    # Others who see the child's page (counsellor, the subject teacher, the
+    # child, the parent) see the link: 403.
     row("portal:guardianship_verify", "POST",
-        "L    404  404  302  302  403  403  403  404  403  403  302",
+        "L    404  404  302  302  403  302  403  404  403  403  302",
         kwargs={"guardianship_id": "{guardianship}"}),
     row("portal:guardianship_verify", "GET", NO_GET,
         kwargs={"guardianship_id": "{guardianship}"}),
     row("portal:audit_log", "GET",
         "L    200  200  200  200  403  403  403  200  403  403  200"),
+    # --- Class management (issue 3) -------------------------------------------
+    # Managing a class (teachers, timetable): leader, IT admin. Everyone who can
+    # open class 5A but lacks the capability gets 403; officers and the other
+    # school never reach a class (no individual children's records): 404.
+    row("classes:class_teachers", "GET",
+        "L    404  404  200  200  403  403  403  404  403  403  200",
+        kwargs=CLASS, label="5A"),
+    row("classes:class_teachers", "POST",
+        "L    404  404  302  302  403  403  403  404  403  403  302",
+        kwargs=CLASS, data={"teacher": "{subject_teacher}", "subject": "Âm nhạc"}, label="5A"),
+    # The roster: its homeroom teacher, the leader and the IT admin.
+    row("classes:roster_import", "GET",
+        "L    404  404  200  200  403  200  403  404  403  403  200", kwargs=CLASS, label="5A"),
+    row("classes:roster_import", "POST",
+        "L    404  404  200  200  403  200  403  404  403  403  200",
+        kwargs=CLASS, label="5A, no file: the form says so"),
+    row("classes:roster_preview", "GET",
+        "L    404  404  200  200  403  200  403  404  403  403  200",
+        kwargs={"class_id": "{class}", "import_id": "{roster_import}"}, label="5A"),
+    row("classes:roster_export", "GET",
+        "L    404  404  200  200  403  200  403  404  403  403  200", kwargs=CLASS, label="5A"),
+    row("classes:slips", "POST",
+        "L    404  404  200  200  403  200  403  404  403  403  200", kwargs=CLASS, label="5A"),
+    row("classes:slips", "GET", NO_GET, kwargs=CLASS),
+    row("classes:name_correct", "POST",
+        "L    404  404  302  302  403  302  403  404  403  403  302",
+        kwargs={"class_id": "{class}", "enrollment_id": "{enrollment}"},
+        data={"full_name": "Nguyễn Minh An"}),
+    row("classes:name_correct", "GET", NO_GET,
+        kwargs={"class_id": "{class}", "enrollment_id": "{enrollment}"}),
+    row("classes:enrollment_leave", "POST",
+        "L    404  404  302  302  403  302  403  404  403  403  302",
+        kwargs={"class_id": "{class}", "enrollment_id": "{enrollment}"}),
+    row("classes:enrollment_leave", "GET", NO_GET,
+        kwargs={"class_id": "{class}", "enrollment_id": "{enrollment}"}),
+    # Class rules: everyone who opens the class reads them; roster managers add.
+    row("classes:class_rules", "GET",
+        "L    404  404  200  200  200  200  200  404  200  200  200", kwargs=CLASS, label="5A"),
+    row("classes:class_rules", "POST",
+        "L    404  404  302  302  403  302  403  404  403  403  302",
+        kwargs=CLASS, data={"additions": "Giữ trật tự."}, label="5A"),
+    # A school's classes and rules: the capability to manage classes, at a school.
+    row("classes:school_classes", "GET",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, label="th-demo"),
+    row("classes:school_classes", "GET",
+        "L    403  404  404  404  404  404  404  404  404  404  403",
+        kwargs=DEPARTMENT, label="sgd-demo"),
+    row("classes:school_rules", "GET",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, label="th-demo"),
+    # Nothing waits for anyone here (the test accepted the rules): back home.
+    row("classes:rules_pending", "GET",
+        "L    302  302  302  302  302  302  302  302  302  302  302"),
+    # --- Timetable, calendar, lessons, materials (issue 3) ----------------------
+    row("live:calendar", "GET",
+        "L    200  200  200  200  200  200  200  200  200  200  200"),
+    row("live:calendar_feed", "POST",
+        "L    200  200  200  200  200  200  200  200  200  200  200"),
+    row("live:calendar_feed", "GET", NO_GET),
+    # An unknown feed address: nobody learns anything, signed in or not.
+    row("live:calendar_ics", "GET",
+        "404  404  404  404  404  404  404  404  404  404  404  404",
+        kwargs={"token": "{token}"}),
+    row("live:periods", "GET",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, label="th-demo"),
+    row("live:timetable", "GET",
+        "L    404  404  200  200  200  200  200  404  200  200  200", kwargs=CLASS, label="5A"),
+    row("live:timetable", "POST",
+        "L    404  404  302  302  403  403  403  404  403  403  302",
+        kwargs=CLASS, data={"term": "{term}", "generate": "1"}, label="5A, create lessons"),
+    # A one-off lesson: the class's teachers and the class managers.
+    row("live:session_create", "GET",
+        "L    404  404  200  200  403  200  200  404  403  403  200", kwargs=CLASS, label="5A"),
+    row("live:session_detail", "GET",
+        "L    404  404  200  200  200  200  200  404  200  200  200",
+        kwargs={"session_id": "{lesson}"}, label="a 5A lesson of gvcn.demo"),
+    # Moving or cancelling: the lesson's teacher (gvcn.demo, also homeroom) and managers.
+    row("live:session_move", "POST",
+        "L    404  404  302  302  403  302  403  404  403  403  302",
+        kwargs={"session_id": "{lesson}"},
+        data={"day": "{lesson_day}", "starts_at": "14:00", "ends_at": "14:35"}),
+    row("live:session_move", "GET", NO_GET, kwargs={"session_id": "{lesson}"}),
+    row("live:session_cancel", "POST",
+        "L    404  404  302  302  403  302  403  404  403  403  302",
+        kwargs={"session_id": "{lesson}"}),
+    row("live:session_cancel", "GET", NO_GET, kwargs={"session_id": "{lesson}"}),
+    # Materials: the teacher of the lesson and the homeroom teacher (CLS-7).
+    row("live:material_add", "POST",
+        "L    404  404  403  403  403  302  403  404  403  403  403",
+        kwargs={"session_id": "{lesson}"}, data={"title": "Bài đọc", "url": "https://example.org/"}),
+    row("live:material_add", "GET", NO_GET, kwargs={"session_id": "{lesson}"}),
+    row("live:material_open", "GET",
+        "L    404  404  200  200  200  200  200  404  200  200  200",
+        kwargs={"material_id": "{material}"}),
+    row("live:material_remove", "POST",
+        "L    404  404  403  403  403  302  403  404  403  403  403",
+        kwargs={"material_id": "{material}"}),
+    row("live:material_remove", "GET", NO_GET, kwargs={"material_id": "{material}"}),
+    # --- Families (issue 3) ----------------------------------------------------
+    # Linking with a slip code: open to everyone (a parent may not have an
+    # account yet); other kinds of account are told to sign out first.
+    row("accounts:parent_link", "GET",
+        "200  200  200  200  200  200  200  200  200  200  200  200"),
+    # An unknown invitation: gone, for everyone.
+    row("accounts:parent_invitation", "GET",
+        "410  410  410  410  410  410  410  410  410  410  410  410",
+        kwargs={"token": "{token}"}),
+    # A one-time sign-in link for a child: only the child's confirmed parent.
+    row("accounts:child_signin_link", "POST",
+        "L    403  403  403  403  403  403  403  403  403  200  403",
+        kwargs={"student_id": "{student}"}),
+    row("accounts:child_signin_link", "GET", NO_GET, kwargs={"student_id": "{student}"}),
+    row("accounts:signin_link", "GET",
+        "410  410  410  410  410  410  410  410  410  410  410  410",
+        kwargs={"token": "{token}"}),
+    # --- Notifications: one's own only ------------------------------------------
+    row("notify:notification_list", "GET",
+        "L    200  200  200  200  200  200  200  200  200  200  200"),
+    row("notify:notifications_mark_all_read", "POST",
+        "L    302  302  302  302  302  302  302  302  302  302  302"),
+    row("notify:notifications_mark_all_read", "GET", NO_GET),
+    # ph.demo's notification: only ph.demo opens it; for everyone else it does not exist.
+    row("notify:notification_open", "POST",
+        "L    404  404  404  404  404  404  404  404  404  302  404",
+        kwargs={"notification_id": "{notification}"}),
+    row("notify:notification_open", "GET", NO_GET, kwargs={"notification_id": "{notification}"}),
 )
 # fmt: on
 
@@ -470,11 +604,31 @@ def _seed() -> None:
         membership_grant(
             actor=Actor.system(), user=shared, unit=Unit.objects.get(code=code), role=Role.TEACHER
         )
+    # The class rules wait for the student and the parent; accepting them here
+    # keeps the rules gate (tested on its own) out of every other row.
+    for username in ("hs.demo", "ph.demo"):
+        accept_pending_rules(User.objects.get(username=username))
+
+
+def _roster_import(school: Unit) -> RosterImport:
+    school_class = SchoolClass.objects.get(school=school, name="5A")
+    data = "STT,Họ và tên,Ngày sinh\n1,Nguyễn Minh An,15/03/2016\n".encode()
+    return RosterImport.objects.create(
+        school_class=school_class, file_name="5a.csv", file_sha256="0" * 64, content=data
+    )
 
 
 def _objects() -> dict[str, str]:
     school = Unit.objects.get(code="th-demo")
     teacher = User.objects.get(username="gvcn.demo")
+    lesson = (
+        Session.objects.filter(
+            school_class__school=school, school_class__name="5A", teacher=teacher
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    assert lesson is not None, "the demo seeds 5A's lessons"
     student = User.objects.get(username="hs.demo")
     parent = User.objects.get(username="ph.demo")
     ids: dict[str, Any] = {
@@ -493,6 +647,22 @@ def _objects() -> dict[str, str]:
             student=student, given_by=parent, withdrawn_at__isnull=True
         ).pk,
         "session": "0000000000000000",
+        "subject_teacher": User.objects.get(username="gvbm.demo").pk,
+        "enrollment": Enrollment.objects.get(student=student, left_at__isnull=True).pk,
+        "roster_import": _roster_import(school).pk,
+        "term": lesson.slot.term_id if lesson.slot else "",
+        "lesson": lesson.pk,
+        "lesson_day": timezone.localtime(lesson.starts_at).date().isoformat(),
+        "material": Material.objects.create(
+            session=lesson,
+            title="Bài đọc",
+            kind="link",
+            url="https://example.org/",
+            created_by=teacher,
+        ).pk,
+        "notification": Notification.objects.create(
+            recipient=parent, kind="matrix", subject="Thử", body="Thử", url="/"
+        ).pk,
         "token": secrets.token_urlsafe(32),
     }
     return {key: str(value) for key, value in ids.items()}

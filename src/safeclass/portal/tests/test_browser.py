@@ -50,8 +50,18 @@ def sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def test_each_demo_role_signs_in_and_sees_its_home(live_server_url: str, new_context) -> None:
+def seed_with_rules_accepted() -> None:
+    """The demo world; the student and parent accepted the class rules already."""
+    from safeclass.accounts.models import User
+    from safeclass.classes.tests.factories import accept_pending_rules
+
     call_command("seed_demo", verbosity=0)
+    for username in ("hs.demo", "ph.demo"):
+        accept_pending_rules(User.objects.get(username=username))
+
+
+def test_each_demo_role_signs_in_and_sees_its_home(live_server_url: str, new_context) -> None:
+    seed_with_rules_accepted()
     for username, marker in ROLES.items():
         context = new_context()
         page = context.new_page()
@@ -68,7 +78,7 @@ def test_each_demo_role_signs_in_and_sees_its_home(live_server_url: str, new_con
 def test_a_phone_sized_screen_needs_no_sideways_scrolling(
     live_server_url: str, new_context
 ) -> None:
-    call_command("seed_demo", verbosity=0)
+    seed_with_rules_accepted()
     context = new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     page = context.new_page()
     for username in ("ph.demo",):

@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from safeclass.accounts.models import User
+from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.demo.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo() -> None:
+    """The demo world, with the class rules already accepted by the student and
+    the parent (the rules gate has tests of its own)."""
     call_command("seed_demo", verbosity=0)
+    for username in ("hs.demo", "ph.demo"):
+        accept_pending_rules(User.objects.get(username=username))
 
 
 def home_of(username: str) -> str:

@@ -10,9 +10,9 @@ from django.utils import timezone
 from safeclass.accounts import services
 from safeclass.accounts.models import AccountSession, OneTimeToken, TokenPurpose
 from safeclass.accounts.tests.factories import StudentFactory, UserFactory
-from safeclass.accounts.tokens import CODE_ALPHABET, new_code
 from safeclass.core.context import Actor
 from safeclass.core.errors import ServiceError
+from safeclass.core.tokens import CODE_ALPHABET, new_code
 from safeclass.orgs.tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,10 @@
 """``safeclass run``: the web server (uvicorn) and the background worker, together.
 
 The worker runs as a child process and is restarted if it stops; both stop
-when this command is interrupted. Pass ``--no-worker`` when workers run on
-their own hosts (the scale-out shape).
+when this command is interrupted. Next to it a thread runs ``notify_sweep``
+every minute, which queues again any email whose delivery is due (a retry, or
+a task lost in a restart). Pass ``--no-worker`` when workers run on their own
+hosts (the scale-out shape); then run ``safeclass notify-sweep`` from a timer.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from typing import Any
 
 import uvicorn
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+
+# By command name: core sits below every app and imports none of them.
+SWEEP_COMMAND = "notify_sweep"
+SWEEP_INTERVAL = 60.0
 
 
 class Command(BaseCommand):
@@ -32,12 +40,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
         supervisor: threading.Thread | None = None
+        sweeper: threading.Thread | None = None
         holder: dict[str, subprocess.Popen[bytes] | None] = {"worker": None}
         if not options["no_worker"]:
             supervisor = threading.Thread(
                 target=self._supervise_worker, args=(stop, holder), daemon=True
             )
             supervisor.start()
+            sweeper = threading.Thread(
+                target=self._sweep_periodically,
+                args=(stop, SWEEP_INTERVAL),
+                name="outbox-sweeper",
+                daemon=True,
+            )
+            sweeper.start()
 
         previous = signal.getsignal(signal.SIGTERM)
 
@@ -72,6 +88,8 @@ class Command(BaseCommand):
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+            if sweeper is not None:
+                sweeper.join(timeout=10)
             signal.signal(signal.SIGTERM, previous)
 
     def _supervise_worker(
@@ -92,3 +110,15 @@ class Command(BaseCommand):
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 60.0)
             self.stderr.write(f"Task worker stopped (exit {worker.returncode}); restarting.")
             stop.wait(delay)
+
+    def _sweep_periodically(self, stop: threading.Event, interval: float) -> None:
+        while not stop.is_set():
+            try:
+                call_command(SWEEP_COMMAND, verbosity=0)
+            # A database hiccup must not end the sweeping for the life of the server.
+            except Exception as error:
+                self.stderr.write(f"Outbox sweep failed: {type(error).__name__}: {error}")
+            finally:
+                # This thread's own connections; the server's are untouched.
+                connections.close_all()
+            stop.wait(interval)

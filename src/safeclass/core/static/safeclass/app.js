@@ -40,6 +40,19 @@
     });
   });
 
+  // Long-running forms show progress: <form data-busy> with a hidden .busy-message.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }
+      var message = form.querySelector(".busy-message");
+      if (message) { message.hidden = false; }
+      form.setAttribute("aria-busy", "true");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        window.setTimeout(function () { button.disabled = true; }, 0);
+      });
+    });
+  });
+
   // Print buttons: <button data-print>.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });

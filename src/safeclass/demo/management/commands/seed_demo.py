@@ -24,6 +24,8 @@ from safeclass.classes import services as class_services
 from safeclass.core.context import Actor
 from safeclass.core.roles import Role
 from safeclass.demo.names import class_names
+from safeclass.live import selectors as live_selectors
+from safeclass.live import services as live_services
 from safeclass.orgs import selectors as org_selectors
 from safeclass.orgs import services as org_services
 from safeclass.orgs.data import SchoolLevel, UnitKind
@@ -195,6 +197,7 @@ class Command(BaseCommand):
             first_student=student,
             size=32,
         )
+        self._class(actor, primary, school_year, "5B", 5, homeroom=people["gvcn.demo"], size=0)
         self._class(actor, primary, school_year, "4A", 4, homeroom=None, size=30)
         self._class(actor, primary, school_year, "1A", 1, homeroom=None, size=28)
         self._class(
@@ -208,7 +211,48 @@ class Command(BaseCommand):
             size=35,
         )
         self._class(actor, secondary, school_year, "7A", 7, homeroom=None, size=34)
+        self._timetable(actor, primary, school_year, people)
         return self.created
+
+    def _timetable(
+        self, actor: Actor, school: Any, school_year: Any, people: dict[str, Any]
+    ) -> None:
+        """Class 5A's week, and its lessons in the calendar from today to the end of the term."""
+        live_services.periods_ensure(actor=actor, school=school)
+        class_5a = class_selectors.class_by_name(school.pk, school_year.pk, "5A")
+        period = org_selectors.current_period(school)
+        if class_5a is None or period.term is None:
+            return
+        if live_selectors.slots_of(class_5a.pk, period.term.pk):
+            return
+        periods = {p.number: p for p in live_selectors.periods_of(school.pk)}
+        week = [
+            (1, 1, "Tiếng Việt", "gvcn.demo"),
+            (1, 2, "Toán", "gvcn.demo"),
+            (2, 1, "Tiếng Anh", "gvbm.demo"),
+            (2, 2, "Tiếng Việt", "gvcn.demo"),
+            (3, 1, "Toán", "gvcn.demo"),
+            (3, 3, "Tiếng Anh", "gvbm.demo"),
+            (4, 1, "Khoa học", "gvcn.demo"),
+            (5, 2, "Toán", "gvcn.demo"),
+            (5, 3, "Tiếng Anh", "gvbm.demo"),
+        ]
+        for weekday, number, subject_name, teacher in week:
+            subject = class_services.subject_get_or_create(
+                actor=actor, school=school, name=subject_name
+            )
+            live_services.slot_set(
+                actor=actor,
+                school_class=class_5a,
+                term=period.term,
+                weekday=weekday,
+                period=periods[number],
+                subject=subject,
+                teacher=people[teacher],
+            )
+        self.created += live_services.sessions_generate(
+            actor=actor, school_class=class_5a, term=period.term
+        )
 
     # --- helpers ------------------------------------------------------------------
 

@@ -21,12 +21,12 @@ from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safeclass.accounts import tokens
 from safeclass.accounts.models import (
     AccountKind,
     AccountSession,
     ConsentCapacity,
     ConsentRecord,
+    Gender,
     Guardianship,
     Language,
     Membership,
@@ -36,7 +36,6 @@ from safeclass.accounts.models import (
     User,
     username_validator,
 )
-from safeclass.accounts.phones import normalize_phone
 from safeclass.accounts.selectors import (
     CHILD_CONSENT_AGE,
     age_on,
@@ -44,11 +43,13 @@ from safeclass.accounts.selectors import (
     user_grantable_roles_at,
 )
 from safeclass.accounts.session_store import IP_KEY, USER_AGENT_KEY
-from safeclass.accounts.tasks import send_account_email
 from safeclass.audit.services import audit_record, audit_record_now
+from safeclass.core import tokens
 from safeclass.core.context import Actor
 from safeclass.core.errors import ServiceError
+from safeclass.core.phones import normalize_phone
 from safeclass.core.roles import SCHOOL_ONLY_ROLES, Role
+from safeclass.notify import services as notify_services
 
 RECOVERY_CODE_COUNT = 10
 
@@ -98,12 +99,15 @@ def user_create(
     email: str = "",
     phone: str = "",
     date_of_birth: date | None = None,
+    gender: str = "",
     school: Any = None,
     student_code: str = "",
     password: str | None = None,
     activated: bool = False,
 ) -> User:
-    full_name = " ".join(full_name.split())
+    from safeclass.core.text import normalize_person_name
+
+    full_name = normalize_person_name(full_name)
     if not full_name:
         raise ServiceError(_("Enter the person's full name."), field="full_name")
     if kind not in AccountKind.values:
@@ -122,6 +126,8 @@ def user_create(
             )
     else:
         school, student_code = None, ""
+    if gender not in {"", *Gender.values}:
+        raise ServiceError(_("Choose a gender."), field="gender")
     user = User(
         username=username,
         full_name=full_name,
@@ -129,6 +135,7 @@ def user_create(
         email=email,
         phone=phone,
         date_of_birth=date_of_birth,
+        gender=gender,
         school=school,
         student_code=student_code,
     )
@@ -214,10 +221,8 @@ def contact_details_change(
             "account %(username)s was just changed. If you did not do this, contact "
             "your school's IT administrator at once."
         )
-        transaction.on_commit(
-            lambda: send_account_email.enqueue(
-                recipient=recipient, language=language, subject=subject, body=body, params=params
-            )
+        notify_services.email_queue(
+            to=recipient, language=language, subject=subject, body=body, params=params
         )
     return user
 
@@ -830,12 +835,8 @@ def second_factor_verify_record(*, actor: Actor, user: User, success: bool) -> N
 
 
 def _queue_email(user: User, *, subject: str, body: str, params: dict[str, str]) -> None:
-    recipient = user.email
-    language = user.language
-    transaction.on_commit(
-        lambda: send_account_email.enqueue(
-            recipient=recipient, language=language, subject=subject, body=body, params=params
-        )
+    notify_services.email_queue(
+        to=user.email, language=user.language, subject=subject, body=body, params=params
     )
 
 
@@ -864,3 +865,89 @@ def demo_password_set(*, user: User, password: str) -> None:
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "password_changed_at"])
+
+
+@transaction.atomic
+def user_rename(*, actor: Actor, user: User, full_name: str, unit_id: int | None = None) -> User:
+    """Correct the real name of an account (done by the school, never by students)."""
+    from safeclass.core.text import normalize_person_name
+
+    name = normalize_person_name(full_name)
+    if not name:
+        raise ServiceError(_("Enter the person's full name."), field="full_name")
+    if name == user.full_name:
+        return user
+    old = user.full_name
+    user.full_name = name
+    user.save(update_fields=["full_name"])
+    audit_record(
+        action="accounts.user_rename",
+        actor=actor,
+        target=user,
+        unit_id=unit_id if unit_id is not None else user.school_id,
+        data={"from": old, "to": name},
+    )
+    return user
+
+
+def username_for_student(full_name: str, date_of_birth: date | None) -> str:
+    """A memorable, unique username: given name, initials, birth year.
+
+    "Nguyễn Minh An", born 2016 → "an.nm16" (then "an.nm16.2", … if taken).
+    """
+    from safeclass.core.text import alnum_folded
+
+    words = [alnum_folded(word) for word in full_name.split()]
+    words = [word for word in words if word]
+    given = words[-1] if words else "hs"
+    initials = "".join(word[0] for word in words[:-1])
+    year = f"{date_of_birth.year % 100:02d}" if date_of_birth else ""
+    base = f"{given}.{initials}{year}".strip(".")
+    if len(base) < 3:
+        base = f"hs.{base}"
+    base = base[:56]
+    candidate, number = base, 1
+    while User.objects.filter(username=candidate).exists():
+        number += 1
+        candidate = f"{base}.{number}"
+    return candidate
+
+
+@transaction.atomic
+def student_update(
+    *,
+    actor: Actor,
+    student: User,
+    full_name: str,
+    date_of_birth: date | None,
+    gender: str,
+    student_code: str,
+) -> list[str]:
+    """Apply roster data to an existing student; returns the fields that changed."""
+    from safeclass.core.text import normalize_person_name
+
+    values: dict[str, object] = {
+        "full_name": normalize_person_name(full_name),
+        "date_of_birth": date_of_birth,
+        "gender": gender,
+        "student_code": student_code.strip(),
+    }
+    # An empty cell in a re-imported file never erases what the school knew.
+    changed = [
+        field
+        for field, value in values.items()
+        if value not in ("", None) and getattr(student, field) != value
+    ]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(student, field, values[field])
+    student.save(update_fields=changed)
+    audit_record(
+        action="accounts.student_update",
+        actor=actor,
+        target=student,
+        unit_id=student.school_id,
+        data={"fields": changed},
+    )
+    return changed

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 _SEPARATORS = re.compile(r"[\s.\-()]")
-# Mobile prefixes after the 2018 renumbering start 3, 5, 7, 8 or 9; landlines 2.
-_NATIONAL = re.compile(r"^0([235789]\d{8})$")
+# Mobile numbers after the 2018 renumbering: 0 + 3, 5, 7, 8 or 9 + 8 digits.
+# Landlines since 2017: 0 + 2 + area code and number, 11 digits in all.
+_NATIONAL = re.compile(r"^0([35789]\d{8}|2\d{9})$")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -17,7 +18,7 @@ def normalize_phone(raw: str) -> str | None:
     digits = _SEPARATORS.sub("", raw.strip())
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
+    elif digits.startswith("84") and len(digits) in {11, 12}:
         digits = "0" + digits[2:]
     match = _NATIONAL.match(digits)
     if match is None:
@@ -27,7 +28,9 @@ def normalize_phone(raw: str) -> str | None:
 
 def display_phone(stored: str) -> str:
     """``+84912345678`` shown the way Vietnamese people write it: ``0912 345 678``."""
-    if not stored.startswith("+84") or len(stored) != 12:
+    if not stored.startswith("+84") or len(stored) not in {12, 13}:
         return stored
     national = "0" + stored[3:]
+    if len(national) == 11:  # a landline: 024 3822 1234
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
     return f"{national[:4]} {national[4:7]} {national[7:]}"

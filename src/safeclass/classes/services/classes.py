@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeclass.accounts import services as account_services
 from safeclass.accounts.data import AccountKind
 from safeclass.audit.services import audit_record
 from safeclass.classes.models import Enrollment, SchoolClass, Subject, Teaching
 from safeclass.core.context import Actor
 from safeclass.core.errors import ServiceError
+from safeclass.core.roles import Role
 
 if TYPE_CHECKING:
     from safeclass.accounts.models import User
@@ -47,6 +50,9 @@ def class_create(
         unit_id=school.pk,
         data={"name": name, "school_year": school_year.name},
     )
+    from safeclass.classes.services.rules import rules_publish
+
+    rules_publish(actor=actor, school_class=school_class)
     return school_class
 
 
@@ -80,7 +86,7 @@ def teaching_assign(
     if teacher.kind != AccountKind.STAFF or not teacher.is_active:
         raise ServiceError(_("Only an active staff account can teach a class."), field="teacher")
     if not teacher.memberships.filter(
-        unit_id=school_class.school_id, role="teacher", ended_at__isnull=True
+        unit_id=school_class.school_id, role=Role.TEACHER, ended_at__isnull=True
     ).exists():
         raise ServiceError(_("This person is not a teacher of this school."), field="teacher")
     if subject is None and not is_homeroom:
@@ -140,3 +146,48 @@ def enrollment_add(
         data={"class": school_class.name, "student": student.username, "roster_no": roster_no},
     )
     return enrollment
+
+
+@transaction.atomic
+def teaching_remove(*, actor: Actor, teaching: Teaching) -> None:
+    audit_record(
+        action="classes.teaching_remove",
+        actor=actor,
+        target=teaching,
+        unit_id=teaching.school_class.school_id,
+        data={
+            "teacher": teaching.teacher.username,
+            "class": teaching.school_class.name,
+            "subject": teaching.subject.name if teaching.subject else None,
+            "homeroom": teaching.is_homeroom,
+        },
+    )
+    teaching.delete()
+
+
+@transaction.atomic
+def enrollment_leave(*, actor: Actor, enrollment: Enrollment) -> Enrollment:
+    """A student leaves the class: kept in the history, off the current roster."""
+    if enrollment.left_at is not None:
+        raise ServiceError(_("This student has already left the class."))
+    enrollment.left_at = timezone.now()
+    enrollment.save(update_fields=["left_at"])
+    audit_record(
+        action="classes.enrollment_leave",
+        actor=actor,
+        target=enrollment,
+        unit_id=enrollment.school_class.school_id,
+        data={"class": enrollment.school_class.name, "student": enrollment.student.username},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def student_name_correct(*, actor: Actor, enrollment: Enrollment, full_name: str) -> None:
+    """A teacher corrects a student's name as it appears on the roster (ACC-3)."""
+    account_services.user_rename(
+        actor=actor,
+        user=enrollment.student,
+        full_name=full_name,
+        unit_id=enrollment.school_class.school_id,
+    )

@@ -1,0 +1,183 @@
+"""Lessons in time: the school's periods, each class's weekly timetable, the
+sessions (one scheduled lesson each) it generates, and their materials.
+
+A session is what a student attends: it has a class, a subject, a teacher, a
+start and an end. The live classroom (lobby, admission, chat) builds on it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
+class PeriodTime(models.Model):
+    """A school's period (tiết học): number and clock times."""
+
+    school = models.ForeignKey("orgs.Unit", on_delete=models.CASCADE, related_name="periods")
+    number = models.PositiveSmallIntegerField(_("period"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="live_period_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="live_period_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class WeeklySlot(models.Model):
+    """One cell of a class's weekly timetable for a term."""
+
+    school_class = models.ForeignKey(
+        "classes.SchoolClass", on_delete=models.CASCADE, related_name="weekly_slots"
+    )
+    term = models.ForeignKey("orgs.Term", on_delete=models.PROTECT, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    period = models.ForeignKey(PeriodTime, on_delete=models.PROTECT, related_name="slots")
+    subject = models.ForeignKey("classes.Subject", on_delete=models.PROTECT, related_name="+")
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_slots"
+    )
+
+    class Meta:
+        ordering = ["weekday", "period__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_class", "term", "weekday", "period"], name="live_slot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_class_id} {self.weekday}/{self.period_id}"
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Session(models.Model):
+    """One scheduled lesson of a class."""
+
+    school_class = models.ForeignKey(
+        "classes.SchoolClass", on_delete=models.CASCADE, related_name="sessions"
+    )
+    subject = models.ForeignKey(
+        "classes.Subject", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_taught"
+    )
+    title = models.CharField(_("title"), max_length=150, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    # The timetable cell this session was generated from; empty for one-off sessions.
+    slot = models.ForeignKey(
+        WeeklySlot, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    # Where the generated session was originally, once it has been moved.
+    original_starts_at = models.DateTimeField(null=True, blank=True)
+    change_note = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["school_class", "starts_at"]),
+            models.Index(fields=["teacher", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="live_session_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_class_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+
+class CalendarFeed(models.Model):
+    """A person's private iCalendar address; replacing it revokes the old one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+
+class MaterialKind(models.TextChoices):
+    FILE = "file", _("File")
+    LINK = "link", _("Link")
+
+
+class Material(models.Model):
+    """A file or link a teacher attaches to a session (CLS-6)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("title"), max_length=150)
+    kind = models.CharField(max_length=5, choices=MaterialKind.choices)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    # Files are stored once per content (see core/files.py): the SHA-256 names them.
+    sha256 = models.CharField(max_length=64, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MaterialView(models.Model):
+    """Who opened a material, first and last time."""
+
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_opened_at = models.DateTimeField()
+    last_opened_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["material", "user"], name="live_materialview_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.material_id}"

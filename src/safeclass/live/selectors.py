@@ -1,0 +1,193 @@
+"""Reads about lessons, always through the viewer's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from safeclass.accounts.selectors import user_capabilities_at
+from safeclass.classes import selectors as class_selectors
+from safeclass.core import tokens
+from safeclass.core.errors import Forbidden, NotFound
+from safeclass.core.roles import Capability
+from safeclass.live.models import (
+    CalendarFeed,
+    Material,
+    MaterialView,
+    PeriodTime,
+    Session,
+    WeeklySlot,
+)
+
+FEED_PURPOSE = "calendar_feed"
+
+
+def periods_of(school_id: int) -> list[PeriodTime]:
+    return list(PeriodTime.objects.filter(school_id=school_id).order_by("number"))
+
+
+def slots_of(class_id: int, term_id: int) -> list[WeeklySlot]:
+    return list(
+        WeeklySlot.objects.filter(school_class_id=class_id, term_id=term_id).select_related(
+            "period", "subject", "teacher"
+        )
+    )
+
+
+def slot_in_class(*, class_id: int, slot_id: int) -> WeeklySlot:
+    slot = WeeklySlot.objects.filter(pk=slot_id, school_class_id=class_id).first()
+    if slot is None:
+        raise NotFound
+    return slot
+
+
+def week_bounds(day: date) -> tuple[datetime, datetime]:
+    monday = day - timedelta(days=day.isoweekday() - 1)
+    zone = timezone.get_default_timezone()
+    start = timezone.make_aware(datetime.combine(monday, time(0, 0)), zone)
+    return start, start + timedelta(days=7)
+
+
+def _visible_sessions(user: Any) -> QuerySet[Session]:
+    """Sessions a person follows: taught, of classes they teach or attend, of their
+    children's classes, and of schools where they see every student."""
+    if not getattr(user, "is_authenticated", False):
+        return Session.objects.none()
+    condition = (
+        Q(teacher=user)
+        | Q(school_class__teachings__teacher=user)
+        | Q(
+            school_class__enrollments__student=user, school_class__enrollments__left_at__isnull=True
+        )
+        | Q(
+            school_class__enrollments__student__guardians__parent=user,
+            school_class__enrollments__left_at__isnull=True,
+        )
+    )
+    return Session.objects.filter(condition).distinct()
+
+
+def sessions_between(user: Any, start: datetime, end: datetime) -> list[Session]:
+    return list(
+        _visible_sessions(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("school_class", "subject", "teacher")
+        .order_by("starts_at")
+    )
+
+
+def upcoming_sessions(user: Any, *, limit: int = 5) -> list[Session]:
+    now = timezone.now()
+    return list(
+        _visible_sessions(user)
+        .filter(ends_at__gte=now, status="scheduled")
+        .select_related("school_class", "subject", "teacher")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def class_sessions(class_id: int, start: datetime, end: datetime) -> list[Session]:
+    return list(
+        Session.objects.filter(school_class_id=class_id, starts_at__gte=start, starts_at__lt=end)
+        .select_related("subject", "teacher")
+        .order_by("starts_at")
+    )
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    session: Session
+    class_access: class_selectors.ClassAccess
+    can_change: bool  # move, cancel
+    can_add_materials: bool
+    sees_views: bool  # who opened which material
+
+
+def access_session(*, user: Any, session_id: int) -> SessionAccess:
+    session = (
+        Session.objects.select_related(
+            "school_class",
+            "school_class__school",
+            "school_class__school_year",
+            "subject",
+            "teacher",
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise NotFound
+    class_access = class_selectors.access_class(user=user, class_id=session.school_class_id)
+    own = session.teacher_id == getattr(user, "pk", None)
+    manages = class_access.is_homeroom or class_access.manages_class
+    return SessionAccess(
+        session=session,
+        class_access=class_access,
+        can_change=own or manages,
+        can_add_materials=own or class_access.is_homeroom,
+        sees_views=class_access.sees_roster,
+    )
+
+
+def access_session_to_change(*, user: Any, session_id: int) -> SessionAccess:
+    access = access_session(user=user, session_id=session_id)
+    if not access.can_change:
+        raise Forbidden
+    return access
+
+
+def session_materials(session: Session) -> list[Material]:
+    return list(
+        session.materials.filter(removed_at__isnull=True)
+        .annotate(opened=Count("views"))
+        .order_by("created_at")
+    )
+
+
+def access_material(*, user: Any, material_id: int) -> tuple[Material, SessionAccess]:
+    material = Material.objects.filter(pk=material_id, removed_at__isnull=True).first()
+    if material is None:
+        raise NotFound
+    return material, access_session(user=user, session_id=material.session_id)
+
+
+def material_views(session: Session) -> dict[int, dict[int, MaterialView]]:
+    """material id → user id → view, for the teacher's "who opened what"."""
+    table: dict[int, dict[int, MaterialView]] = {}
+    for view in MaterialView.objects.filter(material__session=session):
+        table.setdefault(view.material_id, {})[view.user_id] = view
+    return table
+
+
+def feed_owner(value: str) -> Any:
+    feed = (
+        CalendarFeed.objects.filter(digest=tokens.token_digest(FEED_PURPOSE, value))
+        .select_related("user")
+        .first()
+    )
+    if feed is None or not feed.user.is_active:
+        raise NotFound
+    return feed.user
+
+
+def has_calendar_feed(user: Any) -> bool:
+    return CalendarFeed.objects.filter(user=user).exists()
+
+
+def feed_sessions(user: Any) -> list[Session]:
+    """What a feed shows: from four weeks ago to the end of the known timetable."""
+    start = timezone.now() - timedelta(weeks=4)
+    return list(
+        _visible_sessions(user)
+        .filter(starts_at__gte=start)
+        .select_related("school_class", "subject")
+        .order_by("starts_at")[:2000]
+    )
+
+
+def can_manage_school_periods(user: Any, school_path: str) -> bool:
+    return Capability.MANAGE_CLASSES in user_capabilities_at(user, school_path)

@@ -1,0 +1,432 @@
+"""Timetable, calendar, lesson and material pages, and the iCalendar feed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safeclass.accounts import selectors as account_selectors
+from safeclass.classes import selectors as class_selectors
+from safeclass.classes import services as class_services
+from safeclass.core.context import Actor
+from safeclass.core.errors import Forbidden, ServiceError
+from safeclass.core.files import open_blob
+from safeclass.core.forms import apply_service_error
+from safeclass.core.roles import Capability
+from safeclass.live import selectors, services
+from safeclass.live.forms import (
+    CancelForm,
+    MaterialFileForm,
+    MaterialLinkForm,
+    PeriodForm,
+    SessionCreateForm,
+    SessionTimeForm,
+    SlotForm,
+)
+from safeclass.live.ical import calendar_bytes
+from safeclass.live.models import MaterialKind, Weekday
+from safeclass.orgs import selectors as org_selectors
+
+
+def _aware(day: date, at: Any) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
+
+
+def _school_teachers(school_id: int) -> list[tuple[int, str]]:
+    return [
+        (m.user_id, m.user.full_name)
+        for m in account_selectors.memberships_at_unit(school_id)
+        if m.role == "teacher"
+    ]
+
+
+# --- Periods ------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def periods_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    school = org_selectors.access_unit(
+        user=request.user, unit_id=unit_id, capability=Capability.MANAGE_CLASSES
+    )
+    if not school.is_school:
+        raise Forbidden
+    actor = Actor.from_request(request)
+    services.periods_ensure(actor=actor, school=school)
+    form = PeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.period_set(actor=actor, school=school, **form.cleaned_data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The period was saved."))
+            return redirect("live:periods", unit_id=school.pk)
+    context = {"school": school, "periods": selectors.periods_of(school.pk), "form": form}
+    return render(request, "live/periods.html", context)
+
+
+# --- Weekly timetable ---------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def timetable_view(request: HttpRequest, class_id: int) -> HttpResponse:
+    access = class_selectors.access_class(user=request.user, class_id=class_id)
+    school_class = access.school_class
+    terms = org_selectors.terms_of_year(school_class.school_year_id)
+    if not terms:
+        return render(request, "live/timetable.html", {"school_class": school_class, "terms": []})
+    chosen = request.GET.get("hoc-ky") or request.POST.get("term") or ""
+    term = next((t for t in terms if str(t.pk) == chosen), None) or _current_term(terms)
+    actor = Actor.from_request(request)
+    periods = selectors.periods_of(school_class.school_id)
+    if not periods and access.manages_class:
+        periods = services.periods_ensure(actor=actor, school=school_class.school)
+    form = SlotForm(
+        request.POST if request.method == "POST" and "subject" in request.POST else None,
+        periods=[(p.pk, str(p)) for p in periods],
+        teachers=_school_teachers(school_class.school_id),
+    )
+    if request.method == "POST":
+        if not access.manages_class:
+            raise Forbidden
+        target = f"{reverse('live:timetable', args=[school_class.pk])}?hoc-ky={term.pk}"
+        try:
+            if "clear" in request.POST:
+                slot = selectors.slot_in_class(
+                    class_id=school_class.pk, slot_id=int(request.POST["clear"])
+                )
+                services.slot_clear(actor=actor, slot=slot)
+                messages.success(request, _("The lesson was removed from the timetable."))
+                return HttpResponseRedirect(target)
+            if "generate" in request.POST:
+                created = services.sessions_generate(
+                    actor=actor, school_class=school_class, term=term
+                )
+                messages.success(
+                    request, _("%(count)s lessons were added to the calendar.") % {"count": created}
+                )
+                return HttpResponseRedirect(target)
+            if form.is_valid():
+                period = next(p for p in periods if p.pk == form.cleaned_data["period"])
+                subject = class_services.subject_get_or_create(
+                    actor=actor, school=school_class.school, name=form.cleaned_data["subject"]
+                )
+                teacher = account_selectors.staff_account_by_id(form.cleaned_data["teacher"])
+                services.slot_set(
+                    actor=actor,
+                    school_class=school_class,
+                    term=term,
+                    weekday=form.cleaned_data["weekday"],
+                    period=period,
+                    subject=subject,
+                    teacher=teacher,
+                )
+                messages.success(request, _("The timetable was saved."))
+                return HttpResponseRedirect(target)
+        except ServiceError as error:
+            apply_service_error(form, error)
+    slots = selectors.slots_of(school_class.pk, term.pk)
+    grid = [
+        {
+            "period": period,
+            "cells": [
+                next(
+                    (s for s in slots if s.weekday == day and s.period_id == period.pk),
+                    None,
+                )
+                for day, _label in Weekday.choices[:6]
+            ],
+        }
+        for period in periods
+    ]
+    context = {
+        "access": access,
+        "school_class": school_class,
+        "terms": terms,
+        "term": term,
+        "days": Weekday.choices[:6],
+        "grid": grid,
+        "form": form,
+        "has_slots": bool(slots),
+    }
+    return render(request, "live/timetable.html", context)
+
+
+def _current_term(terms: list[Any]) -> Any:
+    today = timezone.localdate()
+    return next((t for t in terms if t.starts_on <= today <= t.ends_on), None) or next(
+        (t for t in terms if t.starts_on > today), terms[-1]
+    )
+
+
+# --- Calendar -----------------------------------------------------------------------
+
+
+def _week_from(request: HttpRequest) -> date:
+    raw = request.GET.get("tuan", "")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return timezone.localdate()
+
+
+@require_GET
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    day = _week_from(request)
+    start, end = selectors.week_bounds(day)
+    sessions = selectors.sessions_between(request.user, start, end)
+    days = []
+    for offset in range(7):
+        current = (start + timedelta(days=offset)).date()
+        days.append(
+            {
+                "date": current,
+                "sessions": [
+                    s for s in sessions if timezone.localtime(s.starts_at).date() == current
+                ],
+            }
+        )
+    context = {
+        "days": days,
+        "week_start": start.date(),
+        "previous": (start - timedelta(days=7)).date().isoformat(),
+        "next": (start + timedelta(days=7)).date().isoformat(),
+        "today": timezone.localdate(),
+        "has_feed": selectors.has_calendar_feed(request.user),
+    }
+    return render(request, "live/calendar.html", context)
+
+
+@never_cache
+@require_POST
+def calendar_feed_view(request: HttpRequest) -> HttpResponse:
+    actor = Actor.from_request(request)
+    if request.POST.get("action") == "revoke":
+        services.calendar_feed_revoke(actor=actor, user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Your calendar address no longer works."))
+        return redirect("live:calendar")
+    value = services.calendar_feed_issue(actor=actor, user=request.user)  # type: ignore[arg-type]
+    url = request.build_absolute_uri(reverse("live:calendar_ics", args=[value]))
+    return render(request, "live/calendar_feed.html", {"url": url})
+
+
+@login_not_required
+@require_GET
+def calendar_ics_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: the timetable only (subjects, classes, times), no names."""
+    owner = selectors.feed_owner(token)
+    data = calendar_bytes(selectors.feed_sessions(owner))
+    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="safeclass.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- One lesson ---------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def session_detail_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    session = access.session
+    materials = selectors.session_materials(session)
+    views_table = selectors.material_views(session) if access.sees_views else {}
+    roster = []
+    if access.sees_views:
+        roster = class_selectors.display_names(
+            session.school_class, list(class_selectors.class_roster(session.school_class))
+        )
+    local_start = timezone.localtime(session.starts_at)
+    opened_rows = [
+        {
+            "entry": entry,
+            "cells": [
+                views_table.get(m.pk, {}).get(entry.enrollment.student_id) for m in materials
+            ],
+        }
+        for entry in roster
+    ]
+    context = {
+        "access": access,
+        "session": session,
+        "materials": materials,
+        "opened_rows": opened_rows,
+        "move_form": SessionTimeForm(
+            initial={
+                "day": local_start.date(),
+                "starts_at": local_start.time(),
+                "ends_at": timezone.localtime(session.ends_at).time(),
+            }
+        ),
+        "cancel_form": CancelForm(),
+        "file_form": MaterialFileForm(),
+        "link_form": MaterialLinkForm(),
+    }
+    return render(request, "live/session_detail.html", context)
+
+
+@require_POST
+def session_move_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    access = selectors.access_session_to_change(user=request.user, session_id=session_id)
+    form = SessionTimeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the date and times."))
+        return redirect("live:session_detail", session_id=session_id)
+    data = form.cleaned_data
+    try:
+        services.session_move(
+            actor=Actor.from_request(request),
+            session=access.session,
+            starts_at=_aware(data["day"], data["starts_at"]),
+            ends_at=_aware(data["day"], data["ends_at"]),
+            reason=data["reason"],
+        )
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The lesson was moved; students and parents were told."))
+    return redirect("live:session_detail", session_id=session_id)
+
+
+@require_POST
+def session_cancel_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    access = selectors.access_session_to_change(user=request.user, session_id=session_id)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.session_cancel(
+        actor=Actor.from_request(request), session=access.session, reason=reason
+    )
+    messages.success(request, _("The lesson was cancelled; students and parents were told."))
+    return redirect("live:session_detail", session_id=session_id)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_create_view(request: HttpRequest, class_id: int) -> HttpResponse:
+    access = class_selectors.access_class(user=request.user, class_id=class_id)
+    if not (access.is_homeroom or access.manages_class or access.teaches):
+        raise Forbidden
+    school_class = access.school_class
+    form = SessionCreateForm(
+        request.POST or None, teachers=_school_teachers(school_class.school_id)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actor = Actor.from_request(request)
+        try:
+            subject = (
+                class_services.subject_get_or_create(
+                    actor=actor, school=school_class.school, name=data["subject"]
+                )
+                if data["subject"].strip()
+                else None
+            )
+            session = services.session_create(
+                actor=actor,
+                school_class=school_class,
+                teacher=account_selectors.staff_account_by_id(data["teacher"]),
+                subject=subject,
+                title=data["title"],
+                starts_at=_aware(data["day"], data["starts_at"]),
+                ends_at=_aware(data["day"], data["ends_at"]),
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The lesson was added; students and parents were told."))
+            return redirect("live:session_detail", session_id=session.pk)
+    return render(request, "live/session_create.html", {"school_class": school_class, "form": form})
+
+
+# --- Materials ----------------------------------------------------------------------
+
+
+@require_POST
+def material_add_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    if not access.can_add_materials:
+        raise Forbidden
+    actor = Actor.from_request(request)
+    try:
+        if "url" in request.POST:
+            link_form = MaterialLinkForm(request.POST)
+            if not link_form.is_valid():
+                raise ServiceError(_("Enter a web address starting with https://"))
+            services.material_add_link(
+                actor=actor,
+                session=access.session,
+                title=link_form.cleaned_data["title"],
+                url=link_form.cleaned_data["url"],
+            )
+        else:
+            file_form = MaterialFileForm(request.POST, request.FILES)
+            if not file_form.is_valid():
+                raise ServiceError(_("Choose a file to upload."))
+            upload = file_form.cleaned_data["file"]
+            if upload.size > services.MAX_MATERIAL_BYTES:
+                raise ServiceError(
+                    _("The file is larger than %(size)s MB.")
+                    % {"size": services.MAX_MATERIAL_BYTES // 2**20}
+                )
+            services.material_add_file(
+                actor=actor,
+                session=access.session,
+                title=file_form.cleaned_data["title"],
+                upload=services.UploadedFile(name=upload.name, data=upload.read()),
+            )
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The material was added."))
+    return redirect("live:session_detail", session_id=session_id)
+
+
+@require_POST
+def material_remove_view(request: HttpRequest, material_id: int) -> HttpResponse:
+    material, access = selectors.access_material(user=request.user, material_id=material_id)
+    if not access.can_add_materials:
+        raise Forbidden
+    services.material_remove(actor=Actor.from_request(request), material=material)
+    messages.success(request, _("The material was removed."))
+    return redirect("live:session_detail", session_id=material.session_id)
+
+
+@require_GET
+def material_open_view(request: HttpRequest, material_id: int) -> HttpResponseBase:
+    """Open a material, recording who opened it (CLS-6)."""
+    material, _access = selectors.access_material(user=request.user, material_id=material_id)
+    services.material_opened(user=request.user, material=material)  # type: ignore[arg-type]
+    if material.kind == MaterialKind.LINK:
+        return render(request, "live/material_link.html", {"material": material})
+    inline = material.content_type.split(";")[0] in {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "audio/mpeg",
+        "video/mp4",
+        "text/plain",
+    }
+    response = FileResponse(
+        open_blob(material.sha256),
+        as_attachment=not inline,
+        filename=material.file_name,
+        content_type=material.content_type,
+    )
+    # A file is data, never a page: no scripts run from it, even if a browser guesses.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
