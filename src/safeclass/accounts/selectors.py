@@ -260,7 +260,8 @@ def user_sees_student(viewer: Any, student: User) -> bool:
         account, student.school.path, Capability.VIEW_STUDENTS
     ):
         return True
-    if Guardianship.objects.filter(parent=account, student=student).exists():
+    # A parent sees their child once the school has confirmed the link.
+    if Guardianship.objects.filter(parent=account, student=student, verified=True).exists():
         return True
     # Through the reverse relation: a teacher of a class the student attends.
     return bool(

@@ -119,7 +119,7 @@ def access_class(*, user: Any, class_id: int) -> ClassAccess:
             manages_class=Capability.MANAGE_CLASSES in granted,
         )
     member = Enrollment.objects.filter(school_class=school_class, left_at__isnull=True).filter(
-        Q(student=user) | Q(student__guardians__parent=user)
+        Q(student=user) | Q(student__guardians__parent=user, student__guardians__verified=True)
     )
     if member.exists():
         return ClassAccess(school_class, sees_roster=False, teaches=False, is_homeroom=False)
@@ -223,6 +223,7 @@ def rules_pending_for(user: Any) -> list[PendingRules]:
         enrollments = list(
             Enrollment.objects.filter(
                 student__guardians__parent=user,
+                student__guardians__verified=True,
                 left_at__isnull=True,
                 school_class__school__school_level="primary",
             ).select_related("school_class", "school_class__school", "student")

@@ -1,4 +1,4 @@
-"""Rendering credential slips to PDF with WeasyPrint (one A5-sized page each)."""
+"""Rendering credential slips to PDF with WeasyPrint (one A4 page per student)."""
 
 from __future__ import annotations
 

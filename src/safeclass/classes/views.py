@@ -47,7 +47,7 @@ def class_list_view(request: HttpRequest) -> HttpResponse:
     attended = list(selectors.classes_attended(request.user))
     children = list(account_selectors.children_of(request.user))
     children_classes = list(
-        selectors.enrollments_of_students([link.student_id for link in children])
+        selectors.enrollments_of_students([link.student_id for link in children if link.verified])
     )
     schools = [
         {

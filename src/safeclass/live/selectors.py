@@ -65,6 +65,7 @@ def _visible_sessions(user: Any) -> QuerySet[Session]:
         )
         | Q(
             school_class__enrollments__student__guardians__parent=user,
+            school_class__enrollments__student__guardians__verified=True,
             school_class__enrollments__left_at__isnull=True,
         )
     )

@@ -39,7 +39,7 @@ def shell_for(user: Any, path: str = "") -> Shell:
         class_selectors.classes_taught(user).exists()
         or class_selectors.classes_attended(user).exists()
         or account_selectors.user_scope_paths(user, Capability.VIEW_STUDENTS)
-        or account_selectors.children_of(user).exists()
+        or account_selectors.children_of(user).filter(verified=True).exists()
     )
     if has_classes:
         nav.append(NavItem("classes", _("Classes"), reverse("classes:class_list")))
@@ -112,7 +112,8 @@ class ChildSummary:
 
 def child_summaries(user: Any) -> list[ChildSummary]:
     links = list(account_selectors.children_of(user))
-    enrollments = list(class_selectors.enrollments_of_students([link.student_id for link in links]))
+    confirmed = [link.student_id for link in links if link.verified]
+    enrollments = list(class_selectors.enrollments_of_students(confirmed))
     return [
         ChildSummary(
             link=link,
