@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -191,6 +192,7 @@ def child_signin_link_view(request: HttpRequest, student_id: int) -> HttpRespons
     context = {
         "student": student,
         "emailed": emailed,
+        "minutes": settings.SAFECLASS_SIGNIN_LINK_TTL // 60,
         "link": None if emailed else link,
         "qr_svg": None
         if emailed

@@ -97,7 +97,7 @@ def guardianship_link_with_code(
         raise ServiceError(_("Sign in with a parent account to link to a child."), field="code")
     digest = tokens.token_digest(PARENT_CODE_PURPOSE, tokens.normalize_code(code))
     now = timezone.now()
-    live = ParentLinkCode.objects.select_for_update().filter(
+    live = ParentLinkCode.objects.select_for_update(of=("self",)).filter(
         digest=digest, revoked_at__isnull=True, expires_at__gt=now, uses__lt=F("max_uses")
     )
     link_code = live.select_related("student").first()
@@ -203,7 +203,7 @@ def parent_invitations_create(
 
 def _live_invitation(value: str) -> ParentInvitation | None:
     return (
-        ParentInvitation.objects.select_for_update()
+        ParentInvitation.objects.select_for_update(of=("self",))
         .filter(
             digest=tokens.token_digest(INVITATION_PURPOSE, value),
             accepted_at__isnull=True,
@@ -367,7 +367,7 @@ def signin_link_send(
 
 def _signin_token(value: str) -> OneTimeToken | None:
     return (
-        OneTimeToken.objects.select_for_update()
+        OneTimeToken.objects.select_for_update(of=("self",))
         .filter(
             purpose=TokenPurpose.SIGN_IN,
             digest=tokens.token_digest(TokenPurpose.SIGN_IN, value),

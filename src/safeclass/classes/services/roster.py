@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from safeclass.accounts import selectors as account_selectors
 from safeclass.accounts import services as account_services
@@ -237,9 +238,14 @@ def roster_apply(
     school_class = locked.school_class
     preview = roster_preview(roster_import=locked)
     if not preview.ok:
+        count = len(preview.bad_row_numbers()) or len(preview.blocking)
         raise ServiceError(
-            _("Nothing was imported: %(count)s rows need fixing first.")
-            % {"count": len(preview.bad_row_numbers()) or len(preview.blocking)}
+            ngettext(
+                "Nothing was imported: %(count)s row needs fixing first.",
+                "Nothing was imported: %(count)s rows need fixing first.",
+                count,
+            )
+            % {"count": count}
         )
     leave = leave or set()
     staying = [e for e in preview.leavers if e.pk not in leave]

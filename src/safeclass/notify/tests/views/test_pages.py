@@ -7,6 +7,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from safeclass.accounts.tests.factories import PASSWORD
@@ -195,7 +196,8 @@ def test_the_bell_counts_unread_notifications_in_one_query(person) -> None:
         context = unread(request)
     assert context == {"notify_unread": 2}
     assert len(captured.captured_queries) == 1
-    bell = render_to_string("notify/_bell.html", {"user": me, **context})
+    with translation.override(me.language):
+        bell = render_to_string("notify/_bell.html", {"user": me, **context})
     assert 'href="/thong-bao/"' in bell
     assert '<span class="visually-hidden">(2 unread notifications)</span>' in bell
 
