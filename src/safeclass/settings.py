@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "safeclass.accounts",
     "safeclass.notify",
     "safeclass.classes",
+    "safeclass.moderation",
     "safeclass.live",
     "safeclass.portal",
     "safeclass.demo",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("safeclass.accounts.urls")),
     path("", include("safeclass.orgs.urls")),
     path("", include("safeclass.classes.urls")),
+    path("", include("safeclass.moderation.urls")),
     path("", include("safeclass.live.urls")),
     path("", include("safeclass.portal.urls")),
     path("", include("safeclass.notify.urls")),

@@ -30,6 +30,7 @@ class Capability(StrEnum):
     MANAGE_STUDENTS = "manage_students"  # accounts, guardianships
     MANAGE_CLASSES = "manage_classes"  # classes, teaching assignments, timetables
     VIEW_AUDIT = "view_audit"
+    MANAGE_MODERATION = "manage_moderation"  # the school's chat moderation policy
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -51,6 +52,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_STUDENTS,
             Capability.MANAGE_CLASSES,
             Capability.VIEW_AUDIT,
+            Capability.MANAGE_MODERATION,
         }
     ),
     Role.SCHOOL_IT_ADMIN: frozenset(
@@ -62,6 +64,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_STUDENTS,
             Capability.MANAGE_CLASSES,
             Capability.VIEW_AUDIT,
+            Capability.MANAGE_MODERATION,
         }
     ),
     Role.COUNSELLOR: frozenset({Capability.VIEW_UNIT, Capability.VIEW_STUDENTS}),

@@ -69,3 +69,15 @@ class MaterialFileForm(forms.Form):
 class MaterialLinkForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=150, required=False)
     url = forms.CharField(label=_("Link"), max_length=500)
+
+
+class ChatForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        error_messages={
+            "required": _("Write a message first."),
+            "max_length": _("A message can be at most %(limit_value)d characters."),
+        },
+    )

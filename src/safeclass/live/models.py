@@ -99,6 +99,8 @@ class Session(models.Model):
     # Where the generated session was originally, once it has been moved.
     original_starts_at = models.DateTimeField(null=True, blank=True)
     change_note = models.CharField(_("reason"), max_length=200, blank=True)
+    # The number of the last chat message (see ChatMessage.seq).
+    chat_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,3 +183,49 @@ class MaterialView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} opened {self.material_id}"
+
+
+class ChatStatus(models.TextChoices):
+    DELIVERED = "delivered", _("Delivered")
+    HELD = "held", _("Waiting for the teacher")
+    REJECTED = "rejected", _("Not approved")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class ChatMessage(models.Model):
+    """One chat message of a lesson, numbered in the order it was received.
+
+    Every message gets its number when it is stored, whatever the verdict, so
+    a held message that the teacher approves later appears where it was said.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="chat_messages")
+    seq = models.PositiveIntegerField()
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # What the class sees (personal data and rude words masked when the verdict says so).
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=ChatStatus.choices)
+    categories = models.JSONField(default=list, blank=True)
+    moderation_event = models.ForeignKey(
+        "moderation.ModerationEvent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="chat_message_seq_unique")
+        ]
+        indexes = [models.Index(fields=["session", "status", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq}"

@@ -508,7 +508,9 @@ def material_add_link(*, actor: Actor, session: Session, title: str, url: str) -
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ServiceError(_("Enter a web address starting with https://"), field="url")
+        raise ServiceError(
+            _("Enter a full web address starting with https:// or http://"), field="url"
+        )
     material = Material.objects.create(
         session=session,
         title=(title.strip() or parts.hostname)[:150],

@@ -17,4 +17,7 @@ urlpatterns = [
     path("buoi-hoc/<int:session_id>/tai-lieu/", views.material_add_view, name="material_add"),
     path("tai-lieu/<int:material_id>/", views.material_open_view, name="material_open"),
     path("tai-lieu/<int:material_id>/go/", views.material_remove_view, name="material_remove"),
+    path("buoi-hoc/<int:session_id>/tro-chuyen/", views.chat_view, name="chat"),
+    path("kiem-duyet/", views.review_queue_view, name="review_queue"),
+    path("kiem-duyet/<int:message_id>/", views.review_view, name="review"),
 ]

@@ -12,7 +12,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language as translation_language
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,9 +26,10 @@ from safeclass.core.errors import Forbidden, ServiceError
 from safeclass.core.files import open_blob
 from safeclass.core.forms import apply_service_error
 from safeclass.core.roles import Capability
-from safeclass.live import selectors, services
+from safeclass.live import chat, selectors, services
 from safeclass.live.forms import (
     CancelForm,
+    ChatForm,
     MaterialFileForm,
     MaterialLinkForm,
     PeriodForm,
@@ -116,7 +119,13 @@ def timetable_view(request: HttpRequest, class_id: int) -> HttpResponse:
                     actor=actor, school_class=school_class, term=term
                 )
                 messages.success(
-                    request, _("%(count)s lessons were added to the calendar.") % {"count": created}
+                    request,
+                    ngettext(
+                        "%(count)s lesson was added to the calendar.",
+                        "%(count)s lessons were added to the calendar.",
+                        created,
+                    )
+                    % {"count": created},
                 )
                 return HttpResponseRedirect(target)
             if form.is_valid():
@@ -365,7 +374,7 @@ def material_add_view(request: HttpRequest, session_id: int) -> HttpResponse:
         if "url" in request.POST:
             link_form = MaterialLinkForm(request.POST)
             if not link_form.is_valid():
-                raise ServiceError(_("Enter a web address starting with https://"))
+                raise ServiceError(_("Enter a full web address starting with https:// or http://"))
             services.material_add_link(
                 actor=actor,
                 session=access.session,
@@ -430,3 +439,86 @@ def material_open_view(request: HttpRequest, material_id: int) -> HttpResponseBa
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Chat and the teacher's review queue (CLS-1…CLS-3) -------------------------------
+
+
+def _reason_text(message: Any, language: str) -> str:
+    event = message.moderation_event
+    if event is None:
+        return ""
+    key = "vi" if language.startswith("vi") else "en"
+    return " ".join(reason.get(key, "") for reason in event.reasons)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def chat_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    role = chat.chat_role(access, request.user)
+    form = ChatForm(request.POST or None)
+    if request.method == "POST":
+        if role is None:
+            raise Forbidden
+        if form.is_valid():
+            try:
+                message = chat.chat_post(
+                    actor=Actor.from_request(request), access=access, text=form.cleaned_data["text"]
+                )
+            except ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                if message.status != "delivered" or message.text != form.cleaned_data["text"]:
+                    messages.warning(request, _reason_text(message, translation_language()))
+                return redirect("live:chat", session_id=session_id)
+    language = translation_language()
+    rows = [
+        {
+            "message": m,
+            "reason": _reason_text(m, language) if m.sender_id == request.user.pk else "",
+        }
+        for m in chat.visible_messages(access, request.user)
+    ]
+    context = {
+        "session": access.session,
+        "access": access,
+        "rows": rows,
+        "form": form,
+        "can_write": role is not None and not access.session.is_cancelled,
+        "can_review": role == "teacher",
+    }
+    return render(request, "live/chat.html", context)
+
+
+@never_cache
+@require_GET
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    held = list(chat.held_for_review(request.user))
+    return render(request, "live/review_queue.html", {"held": held})
+
+
+@require_POST
+def review_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = chat.message_for_review(user=request.user, message_id=message_id)
+    access = selectors.access_session(user=request.user, session_id=message.session_id)
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, _("Choose whether to show the message or not."))
+        return redirect("live:review_queue")
+    try:
+        chat.chat_review(
+            actor=Actor.from_request(request),
+            access=access,
+            message_id=message.pk,
+            approve=decision == "approve",
+            note=request.POST.get("note", ""),
+        )
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        if decision == "approve":
+            messages.success(request, _("The message is now shown to the class, in its place."))
+        else:
+            messages.success(request, _("The message stays hidden; its sender was told kindly."))
+    return redirect("live:review_queue")

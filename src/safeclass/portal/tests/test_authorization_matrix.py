@@ -55,7 +55,7 @@ from safeclass.classes.models import Enrollment, RosterImport, SchoolClass
 from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.core.roles import Role
-from safeclass.live.models import Material, Session
+from safeclass.live.models import ChatMessage, Material, Session
 from safeclass.notify.models import Notification
 from safeclass.orgs.models import Unit
 
@@ -503,6 +503,30 @@ TABLE: tuple[Row, ...] = (
         "L    404  404  403  403  403  302  403  404  403  403  403",
         kwargs={"material_id": "{material}"}),
     row("live:material_remove", "GET", NO_GET, kwargs={"material_id": "{material}"}),
+    # --- Chat and moderation (issue 4) -------------------------------------------
+    # Reading a lesson's chat: whoever sees the lesson; writing: its class's
+    # teachers and students only (CLS-1…CLS-3).
+    row("live:chat", "GET",
+        "L    404  404  200  200  200  200  200  404  200  200  200",
+        kwargs={"session_id": "{lesson}"}),
+    row("live:chat", "POST",
+        "L    404  404  403  403  403  302  302  404  302  403  403",
+        kwargs={"session_id": "{lesson}"}, data={"text": "Chào cả lớp"}),
+    # Everyone has a (possibly empty) review queue of their own lessons.
+    row("live:review_queue", "GET",
+        "L    200  200  200  200  200  200  200  200  200  200  200"),
+    # A held message: only the teachers of its class can decide on it.
+    row("live:review", "POST",
+        "L    404  404  404  404  404  302  302  404  404  404  404",
+        kwargs={"message_id": "{held}"}, data={"decision": "approve"}),
+    row("live:review", "GET", NO_GET, kwargs={"message_id": "{held}"}),
+    # The school's moderation policy: its leaders and IT admins.
+    row("moderation:policy", "GET",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, label="th-demo"),
+    row("moderation:policy", "POST",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, data={"mute_after": "x"}, label="th-demo, invalid form"),
     # --- Families (issue 3) ----------------------------------------------------
     # Linking with a slip code: open to everyone (a parent may not have an
     # account yet); other kinds of account are told to sign out first.
@@ -631,6 +655,7 @@ def _objects() -> dict[str, str]:
     assert lesson is not None, "the demo seeds 5A's lessons"
     student = User.objects.get(username="hs.demo")
     parent = User.objects.get(username="ph.demo")
+    Session.objects.filter(pk=lesson.pk).update(chat_seq=1)  # the held message below is #1
     ids: dict[str, Any] = {
         "school": school.pk,
         "department": Unit.objects.get(code="sgd-demo").pk,
@@ -664,6 +689,9 @@ def _objects() -> dict[str, str]:
             recipient=parent, kind="matrix", subject="Thử", body="Thử", url="/"
         ).pk,
         "token": secrets.token_urlsafe(32),
+        "held": ChatMessage.objects.create(
+            session=lesson, seq=1, sender=student, text="vào bit.ly/abc nhé", status="held"
+        ).pk,
     }
     return {key: str(value) for key, value in ids.items()}
 

@@ -1,0 +1,89 @@
+"""In Chromium: a student's messages are moderated; the teacher approves one held
+message and rejects another (CLS-1, CLS-2, CLS-3)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from safeclass.accounts.models import User
+from safeclass.classes.tests.factories import accept_pending_rules
+from safeclass.demo.management.commands.seed_demo import DEMO_PASSWORD
+from safeclass.live.models import ChatMessage, Session
+from safeclass.notify.models import Notification
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/dang-nhap/")
+    page.fill("input[name=identifier]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_load_state()
+
+
+def post(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.fill("textarea[name=text]", text)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_a_teacher_approves_and_rejects_held_messages(live_server_url: str, new_context) -> None:
+    call_command("seed_demo", verbosity=0)
+    student = User.objects.get(username="hs.demo")
+    accept_pending_rules(student)
+    lesson = Session.objects.filter(
+        school_class__name="5A", school_class__school__code="th-demo", teacher__username="gvcn.demo"
+    ).first()
+    assert lesson is not None
+    chat_url = f"{live_server_url}/buoi-hoc/{lesson.pk}/tro-chuyen/"
+
+    pupil = new_context().new_page()
+    sign_in(pupil, live_server_url, "hs.demo")
+    pupil.goto(chat_url)
+    post(pupil, "Các bạn xem video này nhé bit.ly/bai-hat-hay")
+    post(pupil, "Thằng Nam ngu như bò")
+    post(pupil, "Em chào cô và các bạn ạ")
+    post(pupil, "số của tớ là 0912 345 678")
+    # The sender sees why, kindly; the class sees nothing yet of the held ones.
+    assert pupil.locator(".chat-held").count() == 2
+    assert "thầy cô sẽ xem" in pupil.locator(".chat-held .chat-reason").first.inner_text()
+    masked = pupil.locator(".chat-message").last.locator(".chat-text").inner_text()
+    assert "0912" not in masked and masked.startswith("số của tớ là")
+
+    teacher = new_context().new_page()
+    sign_in(teacher, live_server_url, "gvcn.demo")
+    teacher.goto(f"{live_server_url}/kiem-duyet/")
+    items = teacher.locator(".review-item")
+    assert items.count() == 2
+    link_item = items.filter(has_text="bit.ly")
+    link_item.locator("button[value=approve]").click()
+    teacher.wait_for_load_state()
+    insult_item = teacher.locator(".review-item").filter(has_text="ngu như bò")
+    insult_item.locator("input[name=note]").fill("Mình nói với nhau nhẹ nhàng thôi em nhé.")
+    insult_item.locator("button[value=reject]").click()
+    teacher.wait_for_load_state()
+    assert teacher.locator(".review-item").count() == 0
+
+    statuses = list(ChatMessage.objects.filter(session=lesson).values_list("seq", "status"))
+    assert statuses == [(1, "delivered"), (2, "rejected"), (3, "delivered"), (4, "delivered")]
+    assert Notification.objects.filter(recipient=student, kind="live.chat_rejected").exists()
+
+    # A classmate's view: the approved message sits where it was written, before
+    # the greeting; the rejected one is nowhere.
+    other = (
+        User.objects.filter(enrollments__school_class=lesson.school_class, kind="student")
+        .exclude(pk=student.pk)
+        .first()
+    )
+    assert other is not None
+    other.set_password(DEMO_PASSWORD)
+    other.save()
+    accept_pending_rules(other)
+    classmate = new_context().new_page()
+    sign_in(classmate, live_server_url, other.username)
+    classmate.goto(chat_url)
+    texts = classmate.locator(".chat-text").all_inner_texts()
+    assert texts[0].startswith("Các bạn xem video") and texts[1] == "Em chào cô và các bạn ạ"
+    assert not any("ngu như bò" in text for text in texts)

@@ -1,0 +1,1 @@
+"""Moderation: the pure engine (``engine``) and its Django layer."""

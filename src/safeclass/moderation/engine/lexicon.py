@@ -1,0 +1,443 @@
+# ruff: noqa: E501
+"""Phrase lexicons per category, expanded and compiled into Aho-Corasick automata.
+
+Patterns use a small notation so that one line covers the many ways children
+write the same thing:
+
+- ``(a|b|c)`` picks one alternative; an empty alternative makes the group
+  optional: ``(rồi|)``.
+- ``~`` in front of a pattern marks a word whose *unaccented* spelling is also
+  an ordinary word (``cặc``/``các``, ``lồn``/``lớn``, ``đéo``/``đeo``). Its
+  accented spelling always counts; its unaccented spelling counts only when
+  the writer disguised it (``l0n``, ``c.a.c``, ``caaac``), never when someone
+  simply typed without accents.
+- Every pattern also matches its Vietnamese teencode spellings (``không`` →
+  ``k``, ``ko``, ``hok``…; ``em`` → ``e``) and, where it has accents, its
+  unaccented spelling when the writer typed that span without accents.
+
+A category name with a dot (``scam.pay``) is a *signal*, not a finding: the
+rules in :mod:`.detect` combine signals into findings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from safeclass.moderation.engine.normalize import has_marks, strip_accents
+
+PROFANITY = [
+    "~cặc", "~lồn", "~buồi", "~đéo", "~đĩ", "~đụ", "~cứt", "~đếch", "~éo",
+    "địt", "đjt", "djt", "dit", "đụ (má|mẹ|me|mày)", "du (ma|me|may)", "đù (má|mẹ)",
+    "địt (mẹ|me|mịa|bố|cụ|con mẹ)", "dit (me|moe|bo|cu)", "đéo (biết|hiểu|cần|phải|thèm|có)",
+    "deo (biet|hieu|can|phai|them)", "đếch (biết|cần|hiểu)", "vãi (lồn|l|lờ|cứt|đái|cả lồn|chưởng|lìn)",
+    "dm", "đm", "dmm", "đmm", "dcm", "đcm", "dkm", "đkm", "đmcs", "dmcs", "cmm", "cmn", "cmnr",
+    "clm", "cl", "cc", "vcl", "vkl", "vl", "vcc", "vclm", "vđ", "vờ lờ", "vê lờ", "đờ mờ", "đê mờ",
+    "đậu má", "đệch", "con mẹ (mày|m|nó|mi)", "mẹ (mày|m) (chứ|à|ơi)", "mả mẹ", "bố (mày|m) (đây|nói)",
+    "cái (lồn|l|đéo|cặc|buồi)", "(đồ|thằng|con) (chó đẻ|chó má|mất nết)", "chó (đẻ|má)",
+    "lìn", "lol (mày|m|à)", "dái", "đái vào mặt",
+    # English
+    "fuck", "fucking", "fucker", "fucked", "fucks", "motherfucker", "mofo", "fck", "fcking", "fuk",
+    "fuking", "fuq", "fvck", "phuck", "fk off", "f off", "wtf", "stfu", "gtfo", "omfg", "shit",
+    "shits", "shitty", "bullshit", "sh1t", "bitch", "bitches", "bastard", "asshole", "ass",
+    "arse", "dumbass", "jackass", "dick", "dickhead", "cunt", "piss off", "pissed off", "damn",
+    "goddamn", "dammit", "crap", "son of a bitch", "prick", "twat", "wanker", "bollocks", "bloody hell",
+    "screw you", "hell no", "what the hell", "go to hell",
+]  # fmt: skip
+
+HARASSMENT = [
+    "(mày|m|mi|bạn|cậu|thằng|con|đồ|bọn|tụi|lũ|chúng mày) (ngu|đần|khùng|điên|ngốc|óc chó|dốt|hâm|thiểu năng|ngu si|ngáo)",
+    "(mày|m|mi|bạn|cậu|nó) (ngu|đần|dốt|xấu|béo|mập|hôi|bẩn|lùn|đen|ghê tởm|kinh tởm) (quá|thế|vậy|vl|vcl|như)",
+    "đồ (ngu|đần|điên|khùng|ngốc|mập|béo|xấu|rác rưởi|rác|vô dụng|óc chó|con hoang|nghèo|bẩn|hôi|ăn bám|thần kinh|vô học|mất dạy|hèn|lợn|heo|bò|khỉ|quê mùa|nhà quê|thiểu năng|dở hơi|ăn hại|bỏ đi)",
+    "thằng (béo|mập|lùn|ngu|đần|điên|khùng|hôi|nghèo|bẩn|xấu|hèn|mọi|ăn hại|thiểu năng|bê đê|đồng bóng|pê đê)",
+    "con (béo|mập|lùn|ngu|đần|điên|khùng|hôi|nghèo|bẩn|xấu|lợn|heo|hâm|ăn hại|thiểu năng|bò)",
+    "óc (chó|lợn|heo|bò|bã đậu|trâu)", "ngu (như|hơn) (bò|chó|lợn|heo|lừa)", "não (cá vàng|phẳng|tôm|lợn)",
+    "không ai (chơi|thèm chơi|thích|ưa|muốn chơi|quý) (với |)(mày|cậu|bạn|nó)",
+    "(cả lớp|mọi người|ai cũng) (ghét|ghê tởm|khinh) (mày|m|cậu|bạn|nó)",
+    "(cút|biến) (đi|khỏi đây|khỏi lớp|ra|xéo|đi cho khuất mắt)", "câm (mồm|miệng|mõm|họng) (đi|lại|vào|)",
+    "im (mồm|mõm|họng) (đi|lại|)", "xấu như (ma|quỷ|chó|khỉ|ma chê quỷ hờn)", "béo như (lợn|heo|bò|con lợn)",
+    "mặt (lợn|heo|chó|khỉ|như đít)", "(nhà|bố mẹ|bố|mẹ|ba|má) (mày|m|nó|cậu) (nghèo|ngu|đần|ăn mày|tù|nát rượu|bỏ)",
+    "tẩy chay (nó|mày|m|thằng|con|bạn)", "đừng (chơi|nói chuyện) với (nó|thằng|con|đứa)",
+    "(mày|m) (bị|là) (điên|thần kinh|khùng|ngu|đồ bỏ đi|đồ ngu|đồ rác)", "thần kinh à", "vô học",
+    "mất dạy", "đồ mất nết", "loser", "idiot", "idiots", "moron", "retard", "retarded", "dumbass",
+    "(you|u|ur|you're|youre|you are|ur so|you r) (so |such a |an |a |really |)(stupid|idiot|dumb|ugly|fat|loser|retard|moron|freak|worthless|useless|pathetic|disgusting|gross|weird|trash|garbage|pig|noob)",
+    "(nobody|no one|noone|nobody here|everyone) (likes|like|wants|hates|want) (you|u)",
+    "everybody hates (you|u)", "shut up", "shut your (mouth|face)", "go away (loser|freak|idiot|nobody)",
+    "kill yourself", "kys", "go die", "fatso", "fat pig", "ugly (pig|freak|face|loser)", "you suck",
+    "u suck", "go back to your country", "what a loser", "(nobody|no one) wants to be your friend",
+    "(your|ur|you're|you are) (mom|mum|dad|family) (is |are |)(poor|fat|ugly|stupid|trash)",
+    "(we|everyone) (should|will) ignore (him|her|them|you)", "(don't|dont) play with (him|her|them)",
+]  # fmt: skip
+
+VIOLENCE = [
+    "(tao|tớ|bố mày|bọn tao|tụi tao|tôi) (sẽ |)(giết|đánh|đập|chém|đâm|xử|xiên|đấm|tát|bắn|đốt|bóp cổ|băm|thịt) (mày|cậu|nó|cả nhà mày|bạn|thằng|con)",
+    "(giết|đánh|đập|chém|đâm|xiên|đấm|tát|bắn|bóp cổ|băm) (chết|nhừ tử) (mày|cậu|nó|bạn|thằng|con)",
+    "(đánh|đập|giết|chém|đâm|bắn|bóp cổ) (chết|nát|bỏ mẹ|vỡ mồm|vỡ mặt|gãy chân|gãy tay) (mày|m|nó|cậu|mi|đi|luôn|)",
+    "cho (mày|m|nó|cậu|mi) (ăn đòn|ăn đấm|ăn tát|nhừ đòn|biết tay|sáng mắt|một trận|nằm viện|ăn dao)",
+    "(tan học|ra về|chiều nay|mai|ra chơi) (đợi|chờ|gặp|ra gặp) (đấy|đó|tao|t|mày|m|nhé|ngoài cổng|ở cổng)",
+    "ra (cổng trường|ngoài|cổng|sau trường) (đợi|chờ|gặp) (tao|t|bọn tao)",
+    "(mang|cầm|đem|giấu) (dao|súng|mã tấu|gậy sắt|kiếm|bom|dao găm|côn) (đến|tới|vào|lên) (trường|lớp)",
+    "(đặt|gài|ném) bom", "đánh bom", "nổ tung (trường|lớp|nhà)", "đốt (trường|lớp|nhà) (mày|m|nó|)",
+    "xử (đẹp |)(mày|m|nó)", "(mày|m|mi) (chết|toi) (chắc|với tao|với t|rồi con|đi)", "liệu hồn",
+    "coi chừng (tao|t|cái mạng)", "đánh hội đồng", "giết (hết|cả lớp|cả nhà)", "muốn chết à", "muốn ăn đòn à",
+    "(i'll|ill|i will|im gonna|i'm gonna|i am going to|gonna|ima|i'ma|we will|we'll|im going to|i'm going to) (kill|beat|hurt|stab|shoot|punch|smash|murder|strangle|slap|break) (you|u|ya|him|her|them|your|ur)",
+    "beat (you|u|ya) up", "kill (you|u|ya)", "(you're|youre|you are|ur|u r) (dead|so dead|gonna die|going to die)",
+    "watch your back", "(bring|brought|bringing) a (gun|knife|weapon|bomb) to school", "shoot up the school",
+    "(bomb|blow up|burn down) (the|this|our|your) (school|class|house)", "stab (you|u)", "i know where you live",
+    "(meet|see) me outside (and fight|after school)", "fight me after school", "i will find you",
+    "(you|u) will regret", "break your (legs|neck|face|arm|bones)", "punch (you|u) in the face",
+]  # fmt: skip
+
+SELF_HARM = [
+    "(em|tớ|mình|tôi|con|t|tao|e|mk|cháu) (muốn|mún|sẽ|định|đang nghĩ đến việc) (chết|tự tử|tự sát|chết đi|biến mất mãi mãi|kết thúc tất cả|tự làm đau mình|tự làm hại mình|cắt tay)",
+    "tự tử", "tự sát", "(không|chẳng|chả|k) (muốn|mún) sống (nữa|tiếp)", "chán sống", "muốn chết quách",
+    "tự (làm đau|làm hại|hại|rạch tay|cắt tay) (mình|bản thân|em|tay)", "(cắt|rạch) tay (mình|em|tớ|)",
+    "nhảy (lầu|cầu|sông) (tự tử|chết|cho xong|đây)", "uống (thuốc ngủ|thuốc chuột|thuốc sâu|hết thuốc)",
+    "sống (làm gì nữa|chẳng để làm gì|không có ý nghĩa|không còn ý nghĩa)", "chết đi cho (xong|rồi|nhẹ)",
+    "không ai (cần|thương|quan tâm|nhớ) (đến |)(em|tớ|mình|tôi|con|cháu)",
+    "(em|tớ|mình|con|tôi) (là|chỉ là) (gánh nặng|đồ thừa|đồ bỏ đi)", "(kết thúc|chấm dứt) (cuộc đời|cuộc sống|tất cả|mọi thứ) (của |)(em|mình|tớ|tôi|con|)",
+    "(em|tớ|mình|con|tôi) (không|chẳng) (còn |)(muốn|thiết) sống", "biến mất khỏi (thế giới|cuộc đời) này",
+    "(kill|killing|hurt|hurting|cut|cutting|harm|harming) myself", "(want|wanna|wish i could|going to) die",
+    "i want to be dead", "end my life", "suicide", "suicidal", "self harm", "self-harm", "selfharm",
+    "(nobody|no one|noone) (would|will) (miss|care about|notice) me", "better off (dead|without me)",
+    "(don't|dont|do not) want to (live|be alive|wake up)", "end it all", "i hate my life and want",
+    "jump off (a|the) (bridge|building|roof)", "take all (my|the) pills", "(i'm|im|i am) going to end it",
+    "i wish i (was|were) dead", "i wish i was never born", "no reason to live",
+]  # fmt: skip
+
+SEXUAL = [
+    "địt nhau", "làm tình", "quan hệ tình dục", "ân ái", "phim (sex|người lớn|cấp ba|cấp 3|heo|đen|khiêu dâm|xxx|jav|18|nóng|con heo)",
+    "khiêu dâm", "khỏa thân", "khoả thân", "lõa thể", "cởi (đồ|áo|quần|hết) (ra|cho|đi|anh xem|hết)",
+    "(ảnh|hình|clip|video|phim) (nóng|nude|sex|khỏa thân|khoả thân|18|người lớn|đồi trụy|sex)",
+    "nude", "nudes", "sex", "sexy", "porn", "porno", "pornhub", "xxx", "jav", "hentai", "xvideos",
+    "thủ dâm", "sục (cặc|c|buồi|cu)", "bú (cu|cặc|buồi|lồn|vú|chim|l|c)", "liếm (lồn|l|cặc|vú)",
+    "sờ (vú|ngực|mông|chim|bướm|vùng kín|cu|người em|đùi)", "(bóp|nắn) (vú|ngực|mông)", "chịch", "xoạc",
+    "nứng", "hiếp dâm", "hiếp", "dâm dục", "dâm đãng", "đồ dâm", "dâm (quá|thế)", "vùng kín",
+    "(cho|để) (anh|a|chú|tao|t|tớ|mình) (xem|coi|sờ|ngắm|thấy) (hàng|ngực|vú|chim|vùng kín|người|ti|mông|bướm)",
+    "show hàng", "khoe hàng", "gạ tình", "onlyfans", "camsex", "lột đồ", "cởi truồng", "trần truồng",
+    "con cu", "cu to", "(to|nhỏ|dài) như cặc", "lên giường", "ngủ với (anh|a|chú|tao|t)",
+    "(dick|cock|nude|naked) pic", "dick pics", "send nudes", "blowjob", "blow job", "handjob", "horny",
+    "masturbate", "masturbating", "masturbation", "orgasm", "boobs", "tits", "titties", "penis", "pussy",
+    "cum", "jerk off", "jerking off", "strip for me", "take off your (clothes|shirt|pants)",
+    "show me your (body|boobs|chest|butt|privates)", "rape", "slut", "whore", "sext", "sexting",
+    "naked (photo|pic|picture|selfie|video|pics|photos|pictures)", "(get|be|are you|r u) naked",
+    "(send|show) me (something|a pic|a photo) (sexy|naked|hot)", "make love", "have sex", "sex video",
+    "sex tape", "18 (video|videos|pics|content)",
+]  # fmt: skip
+
+GROOMING = [
+    # age, school, being alone, where the child lives
+    "(em|bạn|cháu|bé|nhóc|cậu|mày|m|e|b) (năm nay |)(mấy|bao nhiêu) tuổi",
+    "(em|cháu|bé|e) (học|đang học) (lớp mấy|trường nào|ở trường nào)", "(em|cháu|bé) bao nhiêu tuổi (rồi|vậy|thế)",
+    "(em|cháu|bé|bạn|e|con) (đang |)ở nhà một mình", "(ở nhà|nhà) (một mình|1 mình) (à|không|hả|k|ko|hông|chứ)",
+    "nhà (em|cháu|bạn|e|bé) (có ai|có người|ai ở nhà|còn ai) (không|k|ko|hông|ở nhà|à|)",
+    "bố mẹ (em|cháu|bạn|bé) (có ở nhà|đi vắng|có nhà|về lúc mấy giờ) (không|chưa|à|hả|)", "bố mẹ (em|cháu|bạn|bé) (đi vắng|về chưa)",
+    "nhà (em|cháu|bé|e|bạn) ở (đâu|chỗ nào|phường nào|quận nào|đường nào)", "địa chỉ nhà (em|cháu|bé|e|bạn)",
+    "(em|cháu|bé|e) (sống|ở) (ở |)(đâu|chỗ nào) (vậy|thế|đấy|)", "(tối nay|mấy giờ) (em|e|bé|cháu) (ở nhà|đi ngủ|có rảnh)",
+    # secrecy
+    "đừng (nói|kể|cho|báo|để) (với |cho |)(ai|bố mẹ|ba mẹ|cô giáo|cô|thầy|người lớn|bố|mẹ|ba|má|ai biết|ai hay)",
+    "(bí mật|giữ bí mật) (của |giữa |riêng |)(hai|2) (anh em|chúng ta|đứa mình|mình|ta)", "giữ bí mật (nhé|nha|với|cho)",
+    "chuyện (này|của) (hai|2) (đứa|anh em|chúng ta|mình) (thôi|nhé|nha|)", "không được (nói|kể) (với|cho) (ai|bố mẹ|ba mẹ)",
+    "xóa (tin nhắn|đoạn chat|hết tin nhắn) (đi|sau khi đọc|nhé|nha)",
+    "(don't|dont|do not) tell (anyone|anybody|your parents|your mom|your mum|your dad|your teacher|ur parents|ur mom|ur dad|mom|dad)",
+    "our (little |)secret", "keep (it|this) (a |)secret", "delete (this|the|our) (message|messages|chat)",
+    # moving to another platform or a private channel
+    "(cho|xin) (anh|chú|mình|tớ|tao|) xin (zalo|facebook|nick|nick zalo|nick fb|insta|ig|tiktok|telegram|tele|snap|snapchat|discord|số zalo|link fb|link face|số|sđt|số điện thoại)",
+    "(cho|xin) (zalo|facebook|nick|nick zalo|nick fb|insta|ig|tiktok|telegram|tele|snap|snapchat|discord|số zalo|link fb|link face|số|sđt|số điện thoại) (đi|nhé|được không|với|của em|em)",
+    "(chat|nói chuyện|nhắn tin|ib|nhắn|inbox|tâm sự) riêng",
+    "(sang|qua|lên) (zalo|facebook|messenger|mess|telegram|tele|discord|snapchat) (nói chuyện|nhắn|chat|với anh|với chú|cho riêng tư)",
+    "(zalo|facebook|telegram|snapchat|insta) (em|bé|cháu) là gì", "(em|bé|cháu) (có|dùng) (zalo|facebook|telegram|snapchat|tiktok) không",
+    "(add|follow|message|text|dm|call) (me|us) (on|at) (zalo|facebook|fb|snapchat|snap|instagram|insta|ig|tiktok|discord|telegram|whatsapp|messenger|kik|line)",
+    "dm me", "message me (privately|in private|alone)", "(text|call) me (privately|tonight|when you are alone)",
+    "(what's|whats|what is|give me|send me) (your|ur) (snap|snapchat|insta|instagram|ig|discord|whatsapp|number|phone number|address|facebook|fb|zalo|telegram|kik)",
+    "let's (talk|chat|move|continue) (on|to|in) (snapchat|snap|discord|telegram|whatsapp|instagram|zalo|telegram|private|dm|dms|kik)",
+    "(private chat|private message me|talk in private|chat in private)",
+    # photos and camera
+    "cho (anh|chú|tao) (xem|coi|ngắm) (ảnh|hình|mặt|người|phòng|clip) (em|bé|cháu|của em)",
+    "(chụp|quay) (ảnh|hình|video|clip) (em|e|bé|cháu) (đang tắm|ngủ|mặc|trong phòng)", "bật cam (cho|để) (anh|a|chú) (xem|coi|ngắm)",
+    "send (me |)(a |some |your |)(pic|pics|picture|pictures|photo|photos|selfie|selfies|video) (of you|of yourself|of your)",
+    "send me (a |some |your |)(pic|pics|picture|pictures|photo|photos|selfie|selfies)", "show me (your|ur) (face|body|room|picture|legs|feet)",
+    "turn on (your|ur) (camera|cam|webcam) (for me|just for me|when alone)", "(can|could) i see (a pic|a picture|a photo) of you",
+    # gifts and game credit
+    "(nạp|tặng|bắn) (kim cương|kc|quân huy|robux|skin|thẻ cào|thẻ nạp|vbucks) (free fire|ff|liên quân|lq|roblox|pubg|) (miễn phí|free|cho em|cho bé|nhé)",
+    "(free|miễn phí) (kim cương|kc|robux|skin|quân huy|vbucks|v-bucks|diamonds)", "(kim cương|kc|skin|robux|quà) (miễn phí|free) (cho|nè|đây)",
+    "(i'll|ill|i will|i can|let me|i could) (buy|give|send|get|gift) (you|u) (robux|vbucks|v-bucks|skins|a gift|gifts|money|a gift card|gift cards|a skin|diamonds|a present|presents|a phone)",
+    "free (robux|vbucks|v-bucks|skins|diamonds)",
+    # meeting alone
+    "(đi chơi|gặp|hẹn gặp|gặp nhau|đi ăn|đi) riêng (với |)(anh|a|chú|mình|tớ|tao|em|e|hai đứa)",
+    "(anh|a|chú) (đón|rủ|chở|dẫn) (em|e|bé|cháu) (đi chơi|đi ăn|về nhà|đi xem phim|đi)",
+    "hẹn (em|e|bé|cháu) (ở|tại|sau|ngoài|tối nay|cuối tuần)", "gặp (anh|a|chú) (ở|sau giờ học|sau khi tan học|ngoài cổng|tối nay|một mình)",
+    "(em|e|bé|cháu) (ra|đến|tới) (gặp|chỗ) (anh|a|chú)", "(đến|qua|tới|sang) nhà (anh|a|chú) (chơi|đi|nhé|không|k)",
+    "meet me (after school|alone|at|outside|in|tonight|tomorrow|somewhere|behind|near)", "meet up (alone|in person|irl)",
+    "let's meet (alone|in person|up|irl|tonight|after school)", "come to my (house|place|car|room)", "i can pick you up",
+    "(want|wanna|do you want) to meet (me|up|in person)", "(can|could) we meet",
+    # attachment and flattery from an adult
+    "làm (người yêu|ny|bạn gái|bạn trai|vợ) (anh|a|chú) (nhé|không|đi|k|ko|nha)", "(anh|chú) (yêu|thương|nhớ|mê) (em|bé|cháu) (lắm|quá|nhiều)",
+    "(em|bé|cháu) (xinh|dễ thương|đáng yêu|sexy|gợi cảm|trưởng thành) (quá|thế|ghê|lắm) (anh|chú) (thích|yêu|muốn|mê)",
+    "be my (girlfriend|boyfriend|gf|bf)", "(you're|youre|you are|ur) (so |very |)mature for your age", "you look older than",
+    "(do you|d u) have a (boyfriend|girlfriend|bf|gf)", "(i|we) can be (special |secret |)friends", "(are|r) (you|u) (a |)(virgin|alone now)",
+    "(what are|what r) (you|u) wearing", "(how old|how old are) (are |r |)(you|u)", "a/s/l", "asl",
+    "(are|r) (you|u) (home |)alone", "home alone", "(are|r) (your|ur) parents (home|at home|out|away)",
+    "(is|when is|when are) (anyone|anybody|your parents|your mom|your dad) (home|else home|coming home|out)",
+    "where do (you|u) live", "what school do (you|u) go to", "which school (are you|do you go)",
+]  # fmt: skip
+
+# Cues that someone is handing out personal data; the values themselves
+# (numbers, emails, addresses) are found by patterns in :mod:`.detect`.
+PERSONAL_DATA = [
+    "(số điện thoại|số|số zalo|zalo) (của |)(em|tớ|mình|tao|tôi|con|mẹ|bố|nhà|mẹ em|bố em|ba em) (là|nè|đây)",
+    "(mật khẩu|pass|password|mật khẩu zoom|mật khẩu lớp|pass lớp|mật khẩu nick|pass nick) (của |)(em|tớ|mình|tao|tôi|lớp|zoom|nick|acc|) (là|nè|đây)",
+    "(mã lớp|mã phòng|id phòng|id zoom|id meet|id lớp|mã tham gia|meeting id|room id|class code|passcode|join code|mã zoom|link zoom|link meet|link học)",
+    "(nhà|địa chỉ nhà|địa chỉ) (em|tớ|mình|tao|tôi|con|cháu) (ở|là) (số|ngõ|ngách|hẻm|kiệt|đường|phố|thôn|xóm|khu|chung cư|tòa|phường|xã|ấp|tổ|căn hộ)",
+    "(my|our) (address|home address|phone number|phone|number|cell|mobile|password|pin|email) (is|:)", "i live (at|on) (number |no |)",
+    "my house is (at|on|number)", "(call|text|whatsapp) me (at|on) ", "(my|the) (zoom|meeting|class) (id|password|passcode|code) (is|:)",
+    "(tài khoản|acc|nick) (của |)(em|tớ|mình|tao|t) (là|:) ", "(username|user|tên đăng nhập) (là|:|is)",
+]  # fmt: skip
+
+# Signals for scams; see the rules in detect.py.
+SCAM_PAY = [
+    "chuyển khoản", "số tài khoản", "stk", "nộp (tiền|phí|lệ phí|học phí|khoản phí|trước)", "đóng (tiền|phí|lệ phí|khoản phí)",
+    "lệ phí", "phí (tham gia|đăng ký|xác nhận|kích hoạt|hồ sơ|xử lý|nhận thưởng|vận chuyển)", "momo", "ví điện tử",
+    "mã otp", "otp", "thẻ cào", "nạp tiền", "chuyển tiền", "gửi tiền", "thanh toán", "chuyển (ngay |)(cho|vào|qua)",
+    "tài khoản ngân hàng", "ngân hàng", "vietcombank", "techcombank", "agribank", "bidv", "mb bank", "vpbank",
+    "bank transfer", "wire (money|the money)", "send (money|the money|payment)", "pay (a |the |)(fee|deposit)", "gift card",
+    "gift cards", "bank account", "credit card", "card number", "verification code", "paypal", "payment", "deposit",
+]  # fmt: skip
+SCAM_AUTHORITY = [
+    "bộ giáo dục", "bộ gd", "bộ gdđt", "bộ gd&đt", "bộ gd đt", "sở giáo dục", "sở gd", "sở gdđt", "sở gd&đt",
+    "sở gd đt", "phòng giáo dục", "phòng gd", "phòng gdđt", "phòng gd&đt", "bộ trưởng", "công văn", "theo (quyết định|công văn|chỉ đạo|chương trình) (của |)(bộ|sở|phòng)",
+    "thông báo khẩn", "chương trình của bộ", "ministry of education", "department of education", "moet",
+    "education department", "education ministry", "official notice", "on behalf of the (school|ministry|department)",
+]  # fmt: skip
+SCAM_SELL = [
+    "bán", "mua ngay", "đặt mua", "đặt hàng", "giá (ưu đãi|rẻ|gốc|chỉ|sốc|khuyến mãi|đặc biệt)", "khuyến mãi", "giảm giá",
+    "sale", "liên hệ", "inbox (ngay|để)", "for sale", "buy now", "discount", "order now", "special price", "cheap",
+    "selling", "sell", "limited offer", "chỉ còn",
+]  # fmt: skip
+SCAM_ITEM = [
+    "máy tính bảng", "laptop", "đề thi", "đáp án", "tài liệu", "sách", "khóa học", "sim", "điện thoại", "đồng phục",
+    "thiết bị học tập", "sách giáo khoa", "exam answers", "answers", "test answers", "tablet", "tablets", "textbooks",
+    "textbook", "laptops", "course", "uniform",
+]  # fmt: skip
+SCAM_PRIZE = [
+    "trúng thưởng", "nhận thưởng", "quà tặng", "chúc mừng (em|bạn|quý phụ huynh|phụ huynh|quý vị)", "may mắn (nhận|trúng|được chọn)",
+    "được chọn", "học bổng", "phần thưởng", "won", "winner", "prize", "claim (your|the)", "free gift", "you have been selected",
+    "congratulations", "scholarship", "reward",
+]  # fmt: skip
+# Phrases that are a scam on their own.
+SCAM = [
+    "bán đề thi", "bán đáp án", "(có |)đáp án đề thi", "đề thi (có đáp án|thật|chính thức)", "lộ đề", "mua đề",
+    "cung cấp (mã |)otp", "(gửi|đọc|cho) (mã |)otp", "trúng thưởng", "nhận (quà|thưởng) miễn phí", "click (vào |)link (để |)(nhận|trúng)",
+    "exam answers for sale", "(buy|sell|selling) (the |)(exam|test) answers", "(share|send|give me) (your |the |)(otp|verification code)",
+    "you (have |)won", "claim your prize",
+]  # fmt: skip
+
+# Signals combined by proximity (see detect.NEAR): asking to move to another
+# app, asking for photos for an adult to look at, offering gifts.
+GROOMING_MOVE = [
+    "kết bạn", "add", "thêm", "inbox", "nhắn tin", "nhắn", "chat", "liên lạc", "gọi", "follow", "xin", "cho xin",
+    "sang", "chuyển sang", "qua", "dùng",
+]  # fmt: skip
+GROOMING_PLATFORM = [
+    "zalo", "facebook", "messenger", "mess", "telegram", "tele", "tiktok", "insta", "instagram", "ig", "snapchat",
+    "snap", "discord", "viber", "skype", "whatsapp", "nick", "face",
+]  # fmt: skip
+GROOMING_ADULT = ["(anh|chú|tao|a)", "(cho|để|gửi) (anh|chú|tao|a)"]
+GROOMING_PHOTO = [
+    "(gửi|gởi|chụp|send|quay|cho|xin) (ảnh|hình|clip|video|ảnh selfie|hình selfie|ảnh mặt|ảnh người)", "bật cam",
+]  # fmt: skip
+GROOMING_LOOK = ["(xem|coi|ngắm)"]
+GROOMING_GIFT = [
+    "(nạp|tặng|cho|mua|gửi|bắn|mua cho) (cho |)(em|bé|cháu|bạn|) (kim cương|kc|thẻ cào|thẻ nạp|card|quân huy|skin|robux|vbucks|tiền|quà|nick|acc|điện thoại|gấu bông)",
+]  # fmt: skip
+
+LEXICONS: dict[str, list[str]] = {
+    "profanity": PROFANITY,
+    "harassment": HARASSMENT,
+    "violence": VIOLENCE,
+    "self_harm": SELF_HARM,
+    "sexual": SEXUAL,
+    "grooming": GROOMING,
+    "personal_data": PERSONAL_DATA,
+    "scam": SCAM,
+    "scam.pay": SCAM_PAY,
+    "scam.authority": SCAM_AUTHORITY,
+    "scam.sell": SCAM_SELL,
+    "scam.item": SCAM_ITEM,
+    "scam.prize": SCAM_PRIZE,
+    "grooming.move": GROOMING_MOVE,
+    "grooming.platform": GROOMING_PLATFORM,
+    "grooming.adult": GROOMING_ADULT,
+    "grooming.photo": GROOMING_PHOTO,
+    "grooming.look": GROOMING_LOOK,
+    "grooming.gift": GROOMING_GIFT,
+}
+
+# Vietnamese teencode: how children actually type common words.
+TEENCODE: dict[str, tuple[str, ...]] = {
+    "không": ("k", "ko", "kg", "hok", "hông", "khum", "kô", "hem", "hum", "khg", "khônggg"),
+    "em": ("e", "iem"),
+    "anh": ("a", "ank"),
+    "chị": ("c", "chế"),
+    "mày": ("m", "mi", "mài"),
+    "tao": ("t", "tau"),
+    "mình": ("mk", "mik", "mh", "mềnh"),
+    "được": ("dc", "đc", "đk", "dk", "đượt"),
+    "gì": ("j", "ji", "gi", "zì"),
+    "vậy": ("v", "z", "zậy", "dậy", "vại", "zị"),
+    "bao nhiêu": ("bn", "bnh", "bao nhiu", "bao nhiu"),
+    "với": ("vs", "vơi", "zới"),
+    "nhắn tin": ("ib", "nt", "inbox"),
+    "kết bạn": ("kb", "add"),
+    "số điện thoại": ("sđt", "sdt", "số đt"),
+    "biết": ("bít", "bik", "bt", "bik"),
+    "rồi": ("r", "rùi", "ròi"),
+    "yêu": ("iu", "iêu"),
+    "người yêu": ("ny", "gấu"),
+    "nhé": ("nha", "nhá", "nhe", "nhaa", "nhó"),
+    "thôi": ("thui",),
+    "tuổi": ("tủi",),
+    "chưa": ("chx", "chứa"),
+    "xem": ("coi", "xêm"),
+    "zalo": ("zl", "za lô", "dalo", "zalô"),
+    "facebook": ("fb", "face", "phây", "phở bò"),
+    "ảnh": ("hình", "pic"),
+    "quá": ("wá", "qá", "quớ"),
+    "mẹ": ("mịa", "mẹc", "mệ"),
+    "một mình": ("1 mình", "1 mk"),
+    "hai": ("2",),
+    "you": ("u", "ya"),
+    "your": ("ur", "yr"),
+    "are": ("r",),
+    "you're": ("ur", "youre", "u r"),
+    "what": ("wat", "wut"),
+    "please": ("pls", "plz"),
+}
+
+_GROUP = re.compile(r"\(([^()]*)\)")
+_SPACES = re.compile(r"\s+")
+MAX_FORMS_PER_PATTERN = 20000
+
+
+def expand(pattern: str) -> Iterator[str]:
+    """Every phrase a pattern stands for (without teencode)."""
+    parts: list[list[str]] = []
+    last = 0
+    for match in _GROUP.finditer(pattern):
+        parts.append([pattern[last : match.start()]])
+        parts.append(match.group(1).split("|"))
+        last = match.end()
+    parts.append([pattern[last:]])
+    for choice in itertools.product(*parts):
+        phrase = _SPACES.sub(" ", "".join(choice)).strip()
+        if phrase:
+            yield phrase
+
+
+def with_teencode(phrase: str) -> set[str]:
+    """The phrase and its teencode spellings."""
+    forms = {phrase}
+    for word, spellings in TEENCODE.items():
+        if f" {word} " not in f" {phrase} ":
+            continue
+        grown: set[str] = set()
+        for form in forms:
+            padded = f" {form} "
+            for spelling in spellings:
+                grown.add(padded.replace(f" {word} ", f" {spelling} ").strip())
+        forms |= grown
+        if len(forms) > MAX_FORMS_PER_PATTERN:
+            break
+    return forms
+
+
+STARRED = frozenset({"profanity", "sexual"})
+_VOWELS = frozenset("aeiouyăâêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+
+
+def _starred(word: str) -> Iterator[str]:
+    """``f*ck``, ``sh*t``, ``đ*t``: one inner vowel hidden behind an asterisk."""
+    if len(word) < 3:
+        return
+    for position in range(1, len(word) - 1):
+        if word[position] in _VOWELS:
+            yield f"{word[:position]}*{word[position + 1 :]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a lexicon key means."""
+
+    category: str
+    phrase: str
+    ambiguous_plain: bool
+    plain: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", strip_accents(self.phrase))
+
+
+def _clean(phrase: str) -> str:
+    # Keys are matched against the "words" view: letters and digits only,
+    # except "*" (wildcard in the leet view) and "+" in "18+" which the views
+    # turn into letters; keep such keys in the spelling the views produce.
+    return _SPACES.sub(" ", re.sub(r"[^\w*]+|_", " ", phrase.lower())).strip()
+
+
+def entries() -> Iterator[tuple[str, Entry]]:
+    for category, patterns in LEXICONS.items():
+        for pattern in patterns:
+            ambiguous = pattern.startswith("~")
+            for phrase in expand(pattern.lstrip("~")):
+                for form in with_teencode(phrase):
+                    key = _clean(form)
+                    if not key:
+                        continue
+                    yield key, Entry(category, key, ambiguous)
+                    if category in STARRED and " " not in key:
+                        for starred in _starred(key):
+                            yield starred, Entry(category, starred, False)
+
+
+@dataclass(slots=True)
+class Automata:
+    """``accented`` matches keys as typed; ``plain`` matches unaccented spellings of accented keys."""
+
+    accented: ahocorasick.Automaton
+    plain: ahocorasick.Automaton
+    size: int
+
+
+def _add(automaton: ahocorasick.Automaton, key: str, entry: Entry) -> None:
+    padded = f" {key} "
+    existing = automaton.get(padded, None)
+    if existing is None:
+        automaton.add_word(padded, (entry,))
+    elif entry not in existing:
+        automaton.add_word(padded, (*existing, entry))
+
+
+@cache
+def automata() -> Automata:
+    """Build (once per process) the automata over every lexicon."""
+    accented = ahocorasick.Automaton()
+    plain = ahocorasick.Automaton()
+    size = 0
+    for key, entry in entries():
+        _add(accented, key, entry)
+        size += 1
+        if has_marks(key):
+            _add(plain, strip_accents(key), entry)
+    accented.make_automaton()
+    plain.make_automaton()
+    return Automata(accented, plain, size)
+
+
+def iter_keys(category: str) -> Iterable[str]:
+    """Every key of one category (for the benchmark's bare-automaton ceiling)."""
+    return (key for key, entry in entries() if entry.category == category)

@@ -1,0 +1,90 @@
+"""Reads for moderation: the policy a school applies, whether a sender is muted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from safeclass.accounts.selectors import user_capabilities_at
+from safeclass.core.roles import Capability
+from safeclass.moderation.engine import Action, Category, Policy, Sender
+from safeclass.moderation.models import ModerationEvent, SchoolPolicy
+
+
+def _lines(value: str) -> frozenset[str]:
+    return frozenset(line.strip().lower() for line in value.splitlines() if line.strip())
+
+
+def stored_policy(school_id: int) -> SchoolPolicy | None:
+    return SchoolPolicy.objects.filter(school_id=school_id).first()
+
+
+def engine_policy(stored: SchoolPolicy | None) -> Policy:
+    """The engine's view of a school's stored policy (defaults where nothing is stored)."""
+    if stored is None:
+        return Policy()
+    changes: dict[tuple[Sender, Category], Action] = {}
+    for sender, per_category in (stored.actions or {}).items():
+        for category, action in per_category.items():
+            try:
+                changes[(Sender(sender), Category(category))] = Action.parse(action)
+            except (KeyError, ValueError):
+                continue  # a category or action this version no longer knows
+    phones = frozenset(
+        "0" + digits[2:] if digits.startswith("84") else digits
+        for digits in (
+            "".join(ch for ch in line if ch.isdigit()) for line in _lines(stored.allowed_phones)
+        )
+        if digits
+    )
+    return Policy(
+        allowed_domains=_lines(stored.allowed_domains),
+        allowed_phones=phones,
+        mute_after=stored.mute_after,
+        mute_window_seconds=stored.mute_window_minutes * 60,
+        mute_seconds=stored.mute_minutes * 60,
+    ).with_actions(changes)
+
+
+def policy_for(school_id: int) -> Policy:
+    return engine_policy(stored_policy(school_id))
+
+
+def muted_until(*, school_id: int, sender: Any, policy: Policy) -> datetime | None:
+    """When a sender's mute ends, if their recent strikes muted them.
+
+    Strikes live in the database, so every server process gives the same answer.
+    """
+    if policy.mute_after <= 0:
+        return None
+    now = timezone.now()
+    horizon = now - timedelta(seconds=policy.mute_window_seconds + policy.mute_seconds)
+    strikes = list(
+        ModerationEvent.objects.filter(
+            school_id=school_id, sender=sender, strike=True, created_at__gte=horizon
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    window = timedelta(seconds=policy.mute_window_seconds)
+    for end in range(policy.mute_after - 1, len(strikes)):
+        first = strikes[end - policy.mute_after + 1]
+        if strikes[end] - first <= window:
+            until = strikes[end] + timedelta(seconds=policy.mute_seconds)
+            if until > now:
+                return until
+    return None
+
+
+def can_manage_policy(user: Any, school_path: str) -> bool:
+    return Capability.MANAGE_MODERATION in user_capabilities_at(user, school_path)
+
+
+def events_of_school(school_id: int, *, limit: int = 200) -> list[ModerationEvent]:
+    return list(
+        ModerationEvent.objects.filter(school_id=school_id)
+        .select_related("sender")
+        .order_by("-created_at")[:limit]
+    )
