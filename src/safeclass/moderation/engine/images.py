@@ -108,6 +108,18 @@ def _decode(data: bytes) -> Image:
         raise ImageError(
             f"the image has too many pixels: {width}x{height}, at most {MAX_PIXELS:,} in all"
         )
+    # Decode now, refusing cut-short files even if another library told Pillow
+    # to accept them (the setting is process-wide).
+    from PIL import ImageFile
+
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    except Exception as error:
+        raise ImageError("the image is damaged or cut short") from error
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
     try:
         # JPEG can decode at 1/2, 1/4 or 1/8 size directly (never below the size asked for).
         image.draft(None, (MAX_SIDE, MAX_SIDE))
