@@ -8,7 +8,6 @@ message that the teacher approves appears where it was said.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -16,13 +15,12 @@ from django.utils.translation import gettext_noop
 
 from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
-from safeclass.classes import selectors as class_selectors
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.live.models import ChatMessage, ChatStatus, Session, SessionStatus
-from safeclass.live.selectors import SessionAccess
+from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
 from safeclass.moderation import services as moderation_services
-from safeclass.moderation.data import Action, Sender
+from safeclass.moderation.data import Action
 from safeclass.notify import services as notify_services
 
 MAX_LENGTH = 1000
@@ -32,20 +30,6 @@ _STATUS_OF = {
     Action.HOLD: ChatStatus.HELD,
     Action.BLOCK: ChatStatus.BLOCKED,
 }
-
-
-def chat_role(access: SessionAccess, user: object) -> Sender | None:
-    """How a person takes part in a lesson's chat; None if they cannot write in it."""
-    if access.session.teacher_id == getattr(user, "pk", None) or access.class_access.teaches:
-        return Sender.TEACHER
-    enrollment = class_selectors.enrollment_of(user, access.session.school_class)
-    if enrollment is not None and enrollment.left_at is None:
-        return Sender.STUDENT
-    return None
-
-
-def can_review(access: SessionAccess, user: object) -> bool:
-    return chat_role(access, user) == Sender.TEACHER
 
 
 @transaction.atomic
@@ -104,40 +88,11 @@ def chat_post(*, actor: Actor, access: SessionAccess, text: str) -> ChatMessage:
     )
 
 
-def visible_messages(access: SessionAccess, user: object) -> QuerySet[ChatMessage]:
-    """Delivered messages, plus one's own whatever became of them; teachers also see held ones."""
-    from django.db.models import Q
-
-    mine = Q(sender=user)
-    shown = Q(status=ChatStatus.DELIVERED)
-    if can_review(access, user):
-        shown |= Q(status=ChatStatus.HELD)
-    return (
-        ChatMessage.objects.filter(session=access.session)
-        .filter(shown | mine)
-        .select_related("sender", "moderation_event")
-        .order_by("seq")
-    )
-
-
-def held_for_review(user: object) -> QuerySet[ChatMessage]:
-    """Held messages in lessons this teacher teaches, oldest first."""
-    from django.db.models import Q
-
-    return (
-        ChatMessage.objects.filter(status=ChatStatus.HELD)
-        .filter(Q(session__teacher=user) | Q(session__school_class__teachings__teacher=user))
-        .select_related("sender", "session", "session__school_class", "moderation_event")
-        .distinct()
-        .order_by("created_at", "seq")
-    )
-
-
 @transaction.atomic
 def chat_review(
     *, actor: Actor, access: SessionAccess, message_id: int, approve: bool, note: str = ""
 ) -> ChatMessage:
-    if not can_review(access, actor.user):
+    if not can_review_chat(access, actor.user):
         raise Forbidden
     message = (
         ChatMessage.objects.select_for_update()
@@ -175,19 +130,3 @@ def chat_review(
             email=False,
         )
     return message
-
-
-def message_for_review(*, user: object, message_id: int) -> ChatMessage:
-    """A message in a lesson this person teaches; "not found" otherwise."""
-    message = held_or_reviewed(user).filter(pk=message_id).first()
-    if message is None:
-        raise NotFound
-    return message
-
-
-def held_or_reviewed(user: object) -> QuerySet[ChatMessage]:
-    from django.db.models import Q
-
-    return ChatMessage.objects.filter(
-        Q(session__teacher=user) | Q(session__school_class__teachings__teacher=user)
-    ).distinct()

@@ -16,12 +16,15 @@ from safeclass.core.errors import Forbidden, NotFound
 from safeclass.core.roles import Capability
 from safeclass.live.models import (
     CalendarFeed,
+    ChatMessage,
+    ChatStatus,
     Material,
     MaterialView,
     PeriodTime,
     Session,
     WeeklySlot,
 )
+from safeclass.moderation.data import Sender
 
 FEED_PURPOSE = "calendar_feed"
 
@@ -192,3 +195,55 @@ def feed_sessions(user: Any) -> list[Session]:
 
 def can_manage_school_periods(user: Any, school_path: str) -> bool:
     return Capability.MANAGE_CLASSES in user_capabilities_at(user, school_path)
+
+
+# --- Lesson chat -------------------------------------------------------------------
+
+
+def chat_role(access: SessionAccess, user: Any) -> Sender | None:
+    """How a person takes part in a lesson's chat; None if they cannot write in it."""
+    if access.session.teacher_id == getattr(user, "pk", None) or access.class_access.teaches:
+        return Sender.TEACHER
+    enrollment = class_selectors.enrollment_of(user, access.session.school_class)
+    if enrollment is not None and enrollment.left_at is None:
+        return Sender.STUDENT
+    return None
+
+
+def can_review_chat(access: SessionAccess, user: Any) -> bool:
+    return chat_role(access, user) == Sender.TEACHER
+
+
+def _taught_by(user: Any) -> Q:
+    return Q(session__teacher=user) | Q(session__school_class__teachings__teacher=user)
+
+
+def chat_messages_visible(access: SessionAccess, user: Any) -> QuerySet[ChatMessage]:
+    """Delivered messages, plus one's own whatever became of them; teachers also see held ones."""
+    shown = Q(status=ChatStatus.DELIVERED)
+    if can_review_chat(access, user):
+        shown |= Q(status=ChatStatus.HELD)
+    return (
+        ChatMessage.objects.filter(session=access.session)
+        .filter(shown | Q(sender=user))
+        .select_related("sender", "moderation_event")
+        .order_by("seq")
+    )
+
+
+def chat_messages_held_for(user: Any) -> QuerySet[ChatMessage]:
+    """Held messages in lessons this teacher teaches, oldest first."""
+    return (
+        ChatMessage.objects.filter(_taught_by(user), status=ChatStatus.HELD)
+        .select_related("sender", "session", "session__school_class", "moderation_event")
+        .distinct()
+        .order_by("created_at", "seq")
+    )
+
+
+def access_chat_message(*, user: Any, message_id: int) -> ChatMessage:
+    """A chat message in a lesson this person teaches; "not found" otherwise."""
+    message = ChatMessage.objects.filter(_taught_by(user), pk=message_id).distinct().first()
+    if message is None:
+        raise NotFound
+    return message

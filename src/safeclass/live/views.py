@@ -456,7 +456,7 @@ def _reason_text(message: Any, language: str) -> str:
 @require_http_methods(["GET", "POST"])
 def chat_view(request: HttpRequest, session_id: int) -> HttpResponse:
     access = selectors.access_session(user=request.user, session_id=session_id)
-    role = chat.chat_role(access, request.user)
+    role = selectors.chat_role(access, request.user)
     form = ChatForm(request.POST or None)
     if request.method == "POST":
         if role is None:
@@ -478,7 +478,7 @@ def chat_view(request: HttpRequest, session_id: int) -> HttpResponse:
             "message": m,
             "reason": _reason_text(m, language) if m.sender_id == request.user.pk else "",
         }
-        for m in chat.visible_messages(access, request.user)
+        for m in selectors.chat_messages_visible(access, request.user)
     ]
     context = {
         "session": access.session,
@@ -494,13 +494,13 @@ def chat_view(request: HttpRequest, session_id: int) -> HttpResponse:
 @never_cache
 @require_GET
 def review_queue_view(request: HttpRequest) -> HttpResponse:
-    held = list(chat.held_for_review(request.user))
+    held = list(selectors.chat_messages_held_for(request.user))
     return render(request, "live/review_queue.html", {"held": held})
 
 
 @require_POST
 def review_view(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = chat.message_for_review(user=request.user, message_id=message_id)
+    message = selectors.access_chat_message(user=request.user, message_id=message_id)
     access = selectors.access_session(user=request.user, session_id=message.session_id)
     decision = request.POST.get("decision")
     if decision not in {"approve", "reject"}:
