@@ -94,8 +94,12 @@ class Verdict:
 _ORDER = {category: position for position, category in enumerate(Category)}
 
 
+_SENDERS: dict[str, Sender] = {sender.value: sender for sender in Sender}
+
+
 def _sender(sender_role: Sender | str, on_roster: bool) -> Sender:
-    sender = sender_role if isinstance(sender_role, Sender) else Sender.parse(sender_role)
+    # A dictionary look-up first: building an enum from its value is slow.
+    sender = _SENDERS.get(sender_role) or Sender.parse(sender_role)
     if not on_roster and sender != Sender.TEACHER:
         return Sender.GUEST
     return sender
@@ -116,6 +120,9 @@ def _allowed_finding(
     return False
 
 
+_CATEGORIES = {category.value: category for category in Category}
+
+
 def check(
     text: str,
     *,
@@ -127,12 +134,14 @@ def check(
     sender = _sender(sender_role, on_roster)
     text = nfc(text)
     result = scan(text)
+    if not result.findings:
+        return Verdict(Action.ALLOW, (), (), (), text, False, False, False)
     links = {link.text: link.host for link in result.links}
     phones = {p if not p.startswith("84") else "0" + p[2:] for p in policy.allowed_phones}
     findings = [f for f in result.findings if not _allowed_finding(f, links, policy, phones)]
     if not findings:
         return Verdict(Action.ALLOW, (), (), (), text, False, False, False)
-    categories = tuple(sorted({Category(f.category) for f in findings}, key=_ORDER.__getitem__))
+    categories = tuple(sorted({_CATEGORIES[f.category] for f in findings}, key=_ORDER.__getitem__))
     actions = {category: policy.action(sender, category) for category in categories}
     action = max(actions.values())
     if sender == Sender.GUEST and action > Action.ALLOW and Category.SELF_HARM not in categories:
@@ -160,7 +169,7 @@ def check(
         to_mask = [
             f
             for f in spans
-            if actions.get(Category(f.category)) == Action.MASK
+            if actions.get(_CATEGORIES[f.category]) == Action.MASK
             and not (f.category == Category.PERSONAL_DATA and f.source in LEXICON_SOURCES)
         ]
         if actions.get(Category.PERSONAL_DATA) == Action.MASK and not any(

@@ -32,15 +32,15 @@ import ahocorasick
 from safeclass.moderation.engine.normalize import has_marks, strip_accents
 
 PROFANITY = [
-    "~cặc", "~lồn", "~buồi", "~đéo", "~đĩ", "~đụ", "~cứt", "~đếch", "~éo",
-    "địt", "đjt", "djt", "dit", "đụ (má|mẹ|me|mày)", "du (ma|me|may)", "đù (má|mẹ)",
+    "~cặc", "~lồn", "~buồi", "~đéo", "~đĩ", "~đụ", "~cứt", "~đếch", "~éo", "~dái", "~vđ",
+    "địt", "đjt", "djt", "dit", "~đụ (má|mẹ|me)", "đụ mày", "~du (ma|me|may)", "(đụ|du) (má|mẹ|ma|me) (mày|may|m|nó|no)", "đù (má|mẹ)",
     "địt (mẹ|me|mịa|bố|cụ|con mẹ)", "dit (me|moe|bo|cu)", "đéo (biết|hiểu|cần|phải|thèm|có)",
     "deo (biet|hieu|can|phai|them)", "đếch (biết|cần|hiểu)", "vãi (lồn|l|lờ|cứt|đái|cả lồn|chưởng|lìn)",
-    "dm", "đm", "dmm", "đmm", "dcm", "đcm", "dkm", "đkm", "đmcs", "dmcs", "cmm", "cmn", "cmnr",
-    "clm", "cl", "cc", "vcl", "vkl", "vl", "vcc", "vclm", "vđ", "vờ lờ", "vê lờ", "đờ mờ", "đê mờ",
+    "dm", "đm", "dmm", "đmm", "dcm", "đcm", "dkm", "đkm", "đmcs", "dmcs", "cmm", "cmn", "cmnr", "dmm may",
+    "clm", "cl", "cc", "vcl", "vkl", "vl", "vcc", "vclm", "vờ lờ", "vê lờ", "đờ mờ", "đê mờ",
     "đậu má", "đệch", "con mẹ (mày|m|nó|mi)", "mẹ (mày|m) (chứ|à|ơi)", "mả mẹ", "bố (mày|m) (đây|nói)",
-    "cái (lồn|l|đéo|cặc|buồi)", "(đồ|thằng|con) (chó đẻ|chó má|mất nết)", "chó (đẻ|má)",
-    "lìn", "lol (mày|m|à)", "dái", "đái vào mặt",
+    "~cái (lồn|đéo|cặc|buồi)", "cái l", "(đồ|thằng|con) (chó đẻ|chó má|mất nết)", "chó (đẻ|má)",
+    "lìn", "lol (mày|m|à)", "đái vào mặt",
     # English
     "fuck", "fucking", "fucker", "fucked", "fucks", "motherfucker", "mofo", "fck", "fcking", "fuk",
     "fuking", "fuq", "fvck", "phuck", "fk off", "f off", "wtf", "stfu", "gtfo", "omfg", "shit",
@@ -48,6 +48,9 @@ PROFANITY = [
     "arse", "dumbass", "jackass", "dick", "dickhead", "cunt", "piss off", "pissed off", "damn",
     "goddamn", "dammit", "crap", "son of a bitch", "prick", "twat", "wanker", "bollocks", "bloody hell",
     "screw you", "hell no", "what the hell", "go to hell",
+    "mẹ kiếp", "mả cha", "bố láo", "chó chết", "thằng chó", "đồ chó", "con đĩ", "đĩ mẹ", "loz", "lozz", "vloz", "vlozz",
+    "vãi (loz|lol|nồi|cả l)", "ditme", "ditmemay", "dmmay", "đjtme", "djtme", "dume", "dumemay", "đụ má mày", "đéo mẹ",
+    "motherfucking", "motherfuckers", "fuckin", "fuckers", "fucktard", "shithead", "dipshit", "bullcrap", "a-hole",
 ]  # fmt: skip
 
 HARASSMENT = [
@@ -55,8 +58,9 @@ HARASSMENT = [
     "(mày|m|mi|bạn|cậu|nó) (ngu|đần|dốt|xấu|béo|mập|hôi|bẩn|lùn|đen|ghê tởm|kinh tởm) (quá|thế|vậy|vl|vcl|như)",
     "đồ (ngu|đần|điên|khùng|ngốc|mập|béo|xấu|rác rưởi|rác|vô dụng|óc chó|con hoang|nghèo|bẩn|hôi|ăn bám|thần kinh|vô học|mất dạy|hèn|lợn|heo|bò|khỉ|quê mùa|nhà quê|thiểu năng|dở hơi|ăn hại|bỏ đi)",
     "thằng (béo|mập|lùn|ngu|đần|điên|khùng|hôi|nghèo|bẩn|xấu|hèn|mọi|ăn hại|thiểu năng|bê đê|đồng bóng|pê đê)",
-    "con (béo|mập|lùn|ngu|đần|điên|khùng|hôi|nghèo|bẩn|xấu|lợn|heo|hâm|ăn hại|thiểu năng|bò)",
-    "óc (chó|lợn|heo|bò|bã đậu|trâu)", "ngu (như|hơn) (bò|chó|lợn|heo|lừa)", "não (cá vàng|phẳng|tôm|lợn)",
+    "con (béo|mập|lùn|ngu|đần|điên|khùng|hôi|nghèo|bẩn|xấu|hâm|ăn hại|thiểu năng) (kia|này|đó|ấy|kìa|ơi|lắm|thế|vậy|vl)",
+    "con (lợn|heo|bò) (này|kia|ngu|béo|mập)",
+    "óc (chó|bã đậu|trâu|ngu|lợn)", "ngu (như|hơn) (bò|chó|lợn|heo|lừa)", "não (cá vàng|phẳng|tôm|lợn)",
     "không ai (chơi|thèm chơi|thích|ưa|muốn chơi|quý) (với |)(mày|cậu|bạn|nó)",
     "(cả lớp|mọi người|ai cũng) (ghét|ghê tởm|khinh) (mày|m|cậu|bạn|nó)",
     "(cút|biến) (đi|khỏi đây|khỏi lớp|ra|xéo|đi cho khuất mắt)", "câm (mồm|miệng|mõm|họng) (đi|lại|vào|)",
@@ -72,6 +76,29 @@ HARASSMENT = [
     "u suck", "go back to your country", "what a loser", "(nobody|no one) wants to be your friend",
     "(your|ur|you're|you are) (mom|mum|dad|family) (is |are |)(poor|fat|ugly|stupid|trash)",
     "(we|everyone) (should|will) ignore (him|her|them|you)", "(don't|dont) play with (him|her|them)",
+    "mặt (mày|m|nó|cậu) (to|xấu|bự|dày|như|trông như)", "(mặt|đầu|người|mồm|miệng) (to|bự|tròn|dài|phẳng|thô) như (cái mâm|cái thớt|mâm|thớt|cái nồi|cái thùng|con lợn|con heo)",
+    "(răng|mũi|mặt|chân|đầu|mồm|miệng|người|da) (hô|vẩu|tẹt|lệch|hôi|đen|xấu|sún) (như|thế|vậy|quá|vl|vãi|kinh)", "răng hô như",
+    "(đen|xấu|béo|mập|lùn|gầy|ốm|hôi|bẩn) như (cột nhà cháy|than|cột nhà|củ súng|chó mực|khỉ|que củi|cái que|bộ xương|chuột|cú)",
+    "(kính|đeo kính) (dày|cận) như đít chai", "như đít chai", "nhìn (phát |)(tởm|ghê|kinh|muốn ói|buồn nôn|muốn nôn)", "nhìn mà (tởm|ói|nôn)",
+    "(thằng|con|đứa|bọn|lũ) (4 mắt|bốn mắt|răng hô|mặt mụn|lùn|béo|mập|còi|hô|vẩu|sún|chột|què|câm|điếc|mồ côi|nhà quê|quê mùa|dân tộc|mọi|bóng|bóng lộ|bê đê|pê đê|ẻo lả|đồng bóng|ăn mày|nhà nghèo|đen|xấu xí|hôi)",
+    "ẻo lả (vãi|vl|thế|quá)", "bóng lộ", "đồ thừa", "(mày|m|nó|cậu) là đồ (thừa|bỏ đi|vô dụng|rác|ăn hại|ngu|đần|thất bại)",
+    "(mày|m|nó|cậu) (học |)(dốt|ngu|kém|đần) nhất (lớp|trường|nhóm)", "dốt như (bò|lợn|chó|heo)", "(ngu|đần|dốt) (như|hơn) (bò|chó|lợn|heo|lừa|trâu)",
+    "~ngu (thế|vậy|vl|vcl|vãi|bỏ mẹ|thế mà|như|si|lâu|lắm|quá)", "ngu (thế|vậy) mà (cũng|còn) (đòi|bày đặt|dám)",
+    "(ba|bố|mẹ|má|nhà|cha) (mày|m|nó|cậu) (đi |)(lượm ve chai|nhặt rác|ăn xin|ăn mày|đi tù|ở tù|nghiện|bán vé số|nát rượu|bỏ đi|bị điên)",
+    "con nhà nghèo", "(nhà|gia đình) (mày|m|nó|cậu) (nghèo|nghèo rớt|rách|bẩn)", "nghèo rớt mồng tơi", "mồ côi (thì|mà|nên) (im|câm|biết gì)",
+    "đồ (mồ côi|con hoang|không cha|không mẹ|dân tộc|mọi rợ|nhà quê)", "không (cha|bố) (không|k|ko) (mẹ|má)", "về rừng (mà|đi|đi mà)", "đồ mọi", "mọi rợ",
+    "(đừng|không|ko|k|đéo) ai (nói chuyện|chơi|ngồi|làm bạn|nhắn tin|trả lời|chơi chung) (với |cùng |)(nó|con|thằng|mày|m|đứa|bạn)",
+    "(cả lớp|mọi người|ae|anh em|tụi mình|bọn mình) (tẩy chay|cô lập|bơ|bỏ rơi|không chơi với) (nó|con|thằng|mày|đứa|bạn)",
+    "(kick|đá|đuổi|sút|tống) (nó|con|thằng|mày|m|đứa|bạn) (ra|khỏi|ra khỏi)", "vote kick", "ai cho (nó|con|thằng|đứa|mày) vào (nhóm|lớp|group)",
+    "(chụp|quay|cap) (màn hình|ảnh|clip|hình) (mặt |)(nó|con|thằng|mày|đứa) (lại |rồi |)(đăng|up|post|gửi|share) (lên|vào)",
+    "(đăng|up|post|share) (lên|vào) (group|nhóm|mạng|facebook|fb|tiktok|page|trang) (trường |lớp |)cho (cả trường|cả lớp|mọi người|thiên hạ) (cười|xem|biết|chửi)",
+    "ai hỏi (mày|m|cậu|mi)", "(im|câm) đi (ai hỏi|con|thằng|mày)", "nhìn (cái |)mặt (là biết|đã thấy) (ngu|nghèo|đần|ghét)",
+    "crybaby", "cry baby", "go cry to your (mom|mommy|mama|mum|mummy)", "(you're|youre|you are|ur|your family is|your family are|you guys are) so poor",
+    "(he's|she's|he is|she is|hes|shes|they're|theyre) (so |such a |a |an |totally |)(useless|worthless|loser|idiot|stupid|dumb|ugly|fat|gross|freak|retard|moron|weirdo|disgusting)",
+    "(ew|eww|ewww|gross|yuck) (look at |)(his|her|their|your|ur) (face|teeth|nose|body|hair|skin|clothes)", "look at (his|her) (ugly|fat|gross)",
+    "(stupid|fat|ugly|dumb|lazy|smelly) (cow|pig|cunt|bitch|loser|idiot|freak|dog)", "weirdo", "nobody invited (you|u)", "no one invited (you|u)",
+    "(you're|youre|you are|ur) not invited", "(nobody|no one) (cares|asked) (about you|what you think|)", "(you|u) smell",
+    "(don't|dont) (pick|choose|let) (him|her|them) (in|on|join|for)",
 ]  # fmt: skip
 
 VIOLENCE = [
@@ -91,23 +118,44 @@ VIOLENCE = [
     "(bomb|blow up|burn down) (the|this|our|your) (school|class|house)", "stab (you|u)", "i know where you live",
     "(meet|see) me outside (and fight|after school)", "fight me after school", "i will find you",
     "(you|u) will regret", "break your (legs|neck|face|arm|bones)", "punch (you|u) in the face",
+    "cho (mày|m|nó|cậu|mi) ăn (đập|đòn|đấm|tát|dao|gạch|gậy)", "ăn đập", "(mà |)có súng (là|thì) (tao|t|tớ|mình) bắn", "bắn (hết|chết|sạch) (cả lớp|cả trường|bọn|tụi|mày|nó)",
+    "(làm|chế|chế tạo) bom", "(mang|đem|cầm|mang theo) (bom|dao|súng|mã tấu|dao bấm|dao găm|gậy|gậy bóng chày|côn|tuýp sắt|axit) (vào|đến|tới|lên|theo)",
+    "cho nổ (tung|trường|lớp)", "nổ tung", "đánh cho (nó|mày|m|cậu|thằng|con) (chừa|chết|nhừ|nhừ tử|một trận|bầm dập|khóc)",
+    "(đấm|đánh|đập|tát) (vỡ|gãy|sưng|rụng|nát) (mồm|mặt|mõm|răng|đầu|mũi|chân|tay|sọ)", "(có|mang|cầm) dao (bấm|găm|phay|rựa|nhọn)",
+    "hội đồng (nó|mày|m|thằng|con|đứa)", "vây đánh", "úp sọt", "(cả nhóm|cả bọn|anh em|ae|bọn tao|tụi tao) (vây|đánh|xử|đập|úp sọt|hội đồng)",
+    "(tan học|tan hoc|ra về|ra chơi|ra chơi tao) (ra |đi |)(cổng sau|cổng trước|sau trường|nhà xe) (gặp|đợi|chờ)", "(ra|đợi|chờ|gặp) (ở |)cổng sau (gặp|đợi|chờ|) (tao|t|bọn tao)",
+    "(lên|cho mày lên|cho nó lên) bàn thờ", "bẻ (cổ|tay|chân|răng|gãy) (mày|m|nó|cậu)", "đừng có chạy", "tao (đợi|chờ) (ở|mày|m)", "gậy bóng chày",
+    "(cẩn thận|coi chừng|liệu) (tao|t) (đâm|chém|đánh|đập|xử)", "(tan học|tan hoc|ra về|ra chơi) biết tay", "biết tay (tao|t|bọn tao)",
+    "(đánh|đập|xử) (nó|thằng|con) (đi|rồi) (quay|đăng|up)", "quay clip (đánh|lúc đánh)",
+    "(bring|bringing|brought|take|carry) (a |my |the |)(knife|gun|weapon|bat|blade|bomb)", "(how to |)make a bomb", "(has|have|got) a gun",
+    "where he keeps (it|the gun)", "jump (him|her|them) (after|at|outside|behind|tomorrow)", "(burn|set fire to) (his|her|your|their|ur) (house|home|car)",
+    "(we'll|we will|i'll|ill|we gonna|we're gonna) (deal with|get|jump|handle) (him|her|them|you|u)", "(shoot|stab|kill) (everyone|everybody|them all|all of you)",
 ]  # fmt: skip
 
 SELF_HARM = [
     "(em|tớ|mình|tôi|con|t|tao|e|mk|cháu) (muốn|mún|sẽ|định|đang nghĩ đến việc) (chết|tự tử|tự sát|chết đi|biến mất mãi mãi|kết thúc tất cả|tự làm đau mình|tự làm hại mình|cắt tay)",
-    "tự tử", "tự sát", "(không|chẳng|chả|k) (muốn|mún) sống (nữa|tiếp)", "chán sống", "muốn chết quách",
+    "~tự tử", "tự sát", "(muốn|mún|định|sẽ|nghĩ đến việc|nghĩ tới việc|nghĩ cách|cách|đi|hay là) tự (tử|sát)", "(không|chẳng|chả|k) (muốn|mún) sống (nữa|tiếp)", "chán sống", "muốn chết quách",
     "tự (làm đau|làm hại|hại|rạch tay|cắt tay) (mình|bản thân|em|tay)", "(cắt|rạch) tay (mình|em|tớ|)",
     "nhảy (lầu|cầu|sông) (tự tử|chết|cho xong|đây)", "uống (thuốc ngủ|thuốc chuột|thuốc sâu|hết thuốc)",
     "sống (làm gì nữa|chẳng để làm gì|không có ý nghĩa|không còn ý nghĩa)", "chết đi cho (xong|rồi|nhẹ)",
     "không ai (cần|thương|quan tâm|nhớ) (đến |)(em|tớ|mình|tôi|con|cháu)",
     "(em|tớ|mình|con|tôi) (là|chỉ là) (gánh nặng|đồ thừa|đồ bỏ đi)", "(kết thúc|chấm dứt) (cuộc đời|cuộc sống|tất cả|mọi thứ) (của |)(em|mình|tớ|tôi|con|)",
     "(em|tớ|mình|con|tôi) (không|chẳng) (còn |)(muốn|thiết) sống", "biến mất khỏi (thế giới|cuộc đời) này",
-    "(kill|killing|hurt|hurting|cut|cutting|harm|harming) myself", "(want|wanna|wish i could|going to) die",
+    "(kill|killing|hurt|hurting|cut|cutting|harm|harming) myself", "(want|wanna|wish i could|going to|want to|wanted to|gonna|i just want to|i really want to) die",
     "i want to be dead", "end my life", "suicide", "suicidal", "self harm", "self-harm", "selfharm",
     "(nobody|no one|noone) (would|will) (miss|care about|notice) me", "better off (dead|without me)",
     "(don't|dont|do not) want to (live|be alive|wake up)", "end it all", "i hate my life and want",
     "jump off (a|the) (bridge|building|roof)", "take all (my|the) pills", "(i'm|im|i am) going to end it",
     "i wish i (was|were) dead", "i wish i was never born", "no reason to live",
+    "(em|mình|tớ|con|tôi|e|t) chết (đi |)thì (bố mẹ|mọi người|ai|bố|mẹ|cả nhà|ba mẹ|gia đình)", "(nếu|khi|lỡ) (em|mình|tớ|con|tôi|e|t) (chết|biến mất|không còn|ra đi)",
+    "(không ai|chẳng ai|chả ai|k ai|ko ai|hông ai) (quan tâm|để ý|buồn|nhớ|cần|thương) (nếu |khi |đến |tới |)(mình|em|tớ|con|tôi|t|tao|e)",
+    "biến mất (cho xong|mãi mãi|khỏi đời)", "nhảy (từ |)(tầng thượng|sân thượng|tầng|lầu|cầu|ban công) (xuống|cho xong|tự tử|chết)",
+    "(uống|nuốt) (hết |cả |)(lọ|vỉ|hộp|cả lọ|cả vỉ) thuốc", "sẽ không còn (em|mình|tớ|con) (nữa|trên đời)", "(ngủ|nhắm mắt) (mãi|luôn) (không bao giờ |không |)(dậy|tỉnh|mở mắt)",
+    "(muốn|mún) ngủ (mãi mãi|luôn không dậy|một giấc không dậy)", "thư (tuyệt mệnh|tạm biệt|vĩnh biệt)", "(viết|để lại) thư (tạm biệt|vĩnh biệt|tuyệt mệnh)",
+    "(ghét|hận|căm ghét) bản thân", "(mình|em|tớ|con|tôi) đáng (bị đau|bị chết|chết|phải chết)", "(muốn|mún|chỉ muốn|thà) chết (đi|quách|cho xong|cho rồi|luôn|quá|lắm|thật)",
+    "muốn chết", "mún chết", "chỉ muốn chết", "(muốn|mún) biến mất", "(mệt|chán) (mỏi |)(quá|lắm) (chỉ |)muốn (chết|biến mất|ngủ mãi)",
+    "kms", "kill myself", "ending it all", "end it (all|tonight)", "unalive (myself|me)", "unalive", "(painless|easy|quick|best) (way|ways) to die",
+    "how to (die|kill myself|end my life)", "(i|i just|i really) (want|wanna) to die", "i wish i could disappear", "(i|i'm|im) (better|better off) dead",
 ]  # fmt: skip
 
 SEXUAL = [
@@ -116,8 +164,8 @@ SEXUAL = [
     "(ảnh|hình|clip|video|phim) (nóng|nude|sex|khỏa thân|khoả thân|18|người lớn|đồi trụy|sex)",
     "nude", "nudes", "sex", "sexy", "porn", "porno", "pornhub", "xxx", "jav", "hentai", "xvideos",
     "thủ dâm", "sục (cặc|c|buồi|cu)", "bú (cu|cặc|buồi|lồn|vú|chim|l|c)", "liếm (lồn|l|cặc|vú)",
-    "sờ (vú|ngực|mông|chim|bướm|vùng kín|cu|người em|đùi)", "(bóp|nắn) (vú|ngực|mông)", "chịch", "xoạc",
-    "nứng", "hiếp dâm", "hiếp", "dâm dục", "dâm đãng", "đồ dâm", "dâm (quá|thế)", "vùng kín",
+    "sờ (vú|ngực|mông|chim|bướm|vùng kín|cu|người em|đùi)", "(bóp|nắn) (vú|ngực|mông)", "chịch", "xoạc (nhau|em|nó|con|bé|mày)",
+    "~nứng", "hiếp dâm", "~hiếp", "hiếp (em|mày|nó|con|bé)", "dâm dục", "dâm đãng", "đồ dâm", "dâm (quá|thế)", "vùng kín",
     "(cho|để) (anh|a|chú|tao|t|tớ|mình) (xem|coi|sờ|ngắm|thấy) (hàng|ngực|vú|chim|vùng kín|người|ti|mông|bướm)",
     "show hàng", "khoe hàng", "gạ tình", "onlyfans", "camsex", "lột đồ", "cởi truồng", "trần truồng",
     "con cu", "cu to", "(to|nhỏ|dài) như cặc", "lên giường", "ngủ với (anh|a|chú|tao|t)",
@@ -128,6 +176,9 @@ SEXUAL = [
     "naked (photo|pic|picture|selfie|video|pics|photos|pictures)", "(get|be|are you|r u) naked",
     "(send|show) me (something|a pic|a photo) (sexy|naked|hot)", "make love", "have sex", "sex video",
     "sex tape", "18 (video|videos|pics|content)",
+    "cho (xem|coi|sờ|nhìn|bóp) (ngực|vú|hàng|mông|chim|bướm|ti|đùi)", "(xem|coi|sờ|bóp) (ngực|vú|hàng|bướm) (đi|tí|nào|cái|với)", "cho sờ (tí|cái|chút|đi)",
+    "(vú|ngực|mông|đít) (to|bự|khủng|đẹp|căng|tròn) (thế|quá|vậy|vl|vãi|ghê)", "lộ hàng", "phim xếch", "~xếch", "sếch", "sẽ gầy", "thích (sex|xếch|sẽ gầy)",
+    "noodz", "nudez", "noods", "nudies", "send (n00dz|noodz|nudez|noods)",
 ]  # fmt: skip
 
 GROOMING = [
@@ -149,7 +200,8 @@ GROOMING = [
     # moving to another platform or a private channel
     "(cho|xin) (anh|chú|mình|tớ|tao|) xin (zalo|facebook|nick|nick zalo|nick fb|insta|ig|tiktok|telegram|tele|snap|snapchat|discord|số zalo|link fb|link face|số|sđt|số điện thoại)",
     "(cho|xin) (zalo|facebook|nick|nick zalo|nick fb|insta|ig|tiktok|telegram|tele|snap|snapchat|discord|số zalo|link fb|link face|số|sđt|số điện thoại) (đi|nhé|được không|với|của em|em)",
-    "(chat|nói chuyện|nhắn tin|ib|nhắn|inbox|tâm sự) riêng",
+    "(chat|nói chuyện|nhắn tin|ib|nhắn|inbox|tâm sự) riêng (với|cho) (anh|a|chú|tao|t|tớ|mình nhé|mình nha|anh nhé)",
+    "(em|e|bé|cháu) (ib|inbox|nhắn|nhắn tin|chat) riêng (anh|a|chú|tao|t|đi|nhé|nha)",
     "(sang|qua|lên) (zalo|facebook|messenger|mess|telegram|tele|discord|snapchat) (nói chuyện|nhắn|chat|với anh|với chú|cho riêng tư)",
     "(zalo|facebook|telegram|snapchat|insta) (em|bé|cháu) là gì", "(em|bé|cháu) (có|dùng) (zalo|facebook|telegram|snapchat|tiktok) không",
     "(add|follow|message|text|dm|call) (me|us) (on|at) (zalo|facebook|fb|snapchat|snap|instagram|insta|ig|tiktok|discord|telegram|whatsapp|messenger|kik|line)",
@@ -185,6 +237,12 @@ GROOMING = [
     "(are|r) (you|u) (home |)alone", "home alone", "(are|r) (your|ur) parents (home|at home|out|away)",
     "(is|when is|when are) (anyone|anybody|your parents|your mom|your dad) (home|else home|coming home|out)",
     "where do (you|u) live", "what school do (you|u) go to", "which school (are you|do you go)",
+    "(ib|inbox|nhắn) riêng (anh|a|chú|tao|t)", "(inbox|ib|nhắn|nhắn tin|chat|liên lạc) (cho |với |)(anh|a|chú) (đi|nhé|nha|riêng|để|anh|chỉ|ngay|luôn)", "(tải|cài|dùng|lên) (snapchat|snap|telegram|tele|zalo|discord|signal)",
+    "tin nhắn tự (xóa|hủy|biến mất)", "không ai biết (đâu|được|hết|cả)", "(em|e|bé|bạn) có (người yêu|ny|bạn trai|bạn gái|bồ|gấu) chưa", "(anh|a|chú) thích (em|e|bé) (rồi|lắm|quá|mất rồi)",
+    "(bạn|đồng nghiệp) của (bố|mẹ|ba|má) (em|e|cháu|bé)", "(bố|mẹ|ba|má) (em|e|cháu) (nhờ|bảo) (anh|a|chú) (đón|đưa|chở|dẫn)", "đừng (gọi|nhắn|báo) (cho |)(bố|mẹ|ba|má|bố mẹ|ba mẹ|cô|thầy)",
+    "(năm nay |)mấy tuổi (rồi|vậy|thế|đấy|hả|à)", "(em|e|bé|cháu|bạn) sinh năm (bao nhiêu|mấy|nào)", "(em|e|bé|cháu) (xinh|dễ thương|đáng yêu|cute) (thế|quá|ghê|vậy) (năm nay|mấy tuổi|học lớp|ở đâu|có người yêu)",
+    "(gửi|cho|gởi) (a|anh|chú|tao|t) (cái |tấm |mấy tấm |vài tấm |)(ảnh|hình|clip|video|selfie|pic)", "(tặng|nạp|cho|bắn) (e|em|bé|cháu) (kc|kim cương|quân huy|robux|skin|thẻ)",
+    "(snap|dm|send|text) me (ur|your|some|) (pics|photos|nudes|pictures|selfies)", "snap me", "(add|hmu on|hit me up on) (snap|snapchat|insta|discord|telegram)",
 ]  # fmt: skip
 
 # Cues that someone is handing out personal data; the values themselves
@@ -194,9 +252,10 @@ PERSONAL_DATA = [
     "(mật khẩu|pass|password|mật khẩu zoom|mật khẩu lớp|pass lớp|mật khẩu nick|pass nick) (của |)(em|tớ|mình|tao|tôi|lớp|zoom|nick|acc|) (là|nè|đây)",
     "(mã lớp|mã phòng|id phòng|id zoom|id meet|id lớp|mã tham gia|meeting id|room id|class code|passcode|join code|mã zoom|link zoom|link meet|link học)",
     "(nhà|địa chỉ nhà|địa chỉ) (em|tớ|mình|tao|tôi|con|cháu) (ở|là) (số|ngõ|ngách|hẻm|kiệt|đường|phố|thôn|xóm|khu|chung cư|tòa|phường|xã|ấp|tổ|căn hộ)",
-    "(my|our) (address|home address|phone number|phone|number|cell|mobile|password|pin|email) (is|:)", "i live (at|on) (number |no |)",
+    "(my|our) (address|home address|phone number|phone|number|cell|mobile|password|pin|email) is", "i live (at|on) (number |no |)",
     "my house is (at|on|number)", "(call|text|whatsapp) me (at|on) ", "(my|the) (zoom|meeting|class) (id|password|passcode|code) (is|:)",
-    "(tài khoản|acc|nick) (của |)(em|tớ|mình|tao|t) (là|:) ", "(username|user|tên đăng nhập) (là|:|is)",
+    "(tài khoản|acc|nick) (của |)(em|tớ|mình|tao|t) là", "(username|user|tên đăng nhập) (là|is)",
+    "(mã|số) (học sinh|hs|định danh|báo danh|cccd|cmnd|căn cước|thẻ) (của |)(em|tớ|mình|tao|tôi|con|mẹ em|bố em|mẹ|bố) (là|nè|đây)",
 ]  # fmt: skip
 
 # Signals for scams; see the rules in detect.py.
@@ -207,15 +266,18 @@ SCAM_PAY = [
     "tài khoản ngân hàng", "ngân hàng", "vietcombank", "techcombank", "agribank", "bidv", "mb bank", "vpbank",
     "bank transfer", "wire (money|the money)", "send (money|the money|payment)", "pay (a |the |)(fee|deposit)", "gift card",
     "gift cards", "bank account", "credit card", "card number", "verification code", "paypal", "payment", "deposit",
+    "ck", "chuyển (vào|qua) (tài khoản|stk|số tài khoản|tk)", "vào tài khoản", "transfer", "to this account", "shipping fee", "quỹ lớp",
 ]  # fmt: skip
 SCAM_AUTHORITY = [
     "bộ giáo dục", "bộ gd", "bộ gdđt", "bộ gd&đt", "bộ gd đt", "sở giáo dục", "sở gd", "sở gdđt", "sở gd&đt",
     "sở gd đt", "phòng giáo dục", "phòng gd", "phòng gdđt", "phòng gd&đt", "bộ trưởng", "công văn", "theo (quyết định|công văn|chỉ đạo|chương trình) (của |)(bộ|sở|phòng)",
     "thông báo khẩn", "chương trình của bộ", "ministry of education", "department of education", "moet",
     "education department", "education ministry", "official notice", "on behalf of the (school|ministry|department)",
+    "hiệu trưởng", "thầy hiệu trưởng", "cô hiệu trưởng", "ban giám hiệu", "(cô|thầy|giáo viên) chủ nhiệm (nhờ|bảo|yêu cầu)", "nhà trường (yêu cầu|thông báo)",
+    "principal", "headteacher", "head teacher", "school office", "principal's assistant",
 ]  # fmt: skip
 SCAM_SELL = [
-    "bán", "mua ngay", "đặt mua", "đặt hàng", "giá (ưu đãi|rẻ|gốc|chỉ|sốc|khuyến mãi|đặc biệt)", "khuyến mãi", "giảm giá",
+    "bán", "mua ngay", "giữ chỗ", "đặt cọc", "uy tín", "đặt mua", "đặt hàng", "giá (ưu đãi|rẻ|gốc|chỉ|sốc|khuyến mãi|đặc biệt)", "khuyến mãi", "giảm giá",
     "sale", "liên hệ", "inbox (ngay|để)", "for sale", "buy now", "discount", "order now", "special price", "cheap",
     "selling", "sell", "limited offer", "chỉ còn",
 ]  # fmt: skip
@@ -223,11 +285,13 @@ SCAM_ITEM = [
     "máy tính bảng", "laptop", "đề thi", "đáp án", "tài liệu", "sách", "khóa học", "sim", "điện thoại", "đồng phục",
     "thiết bị học tập", "sách giáo khoa", "exam answers", "answers", "test answers", "tablet", "tablets", "textbooks",
     "textbook", "laptops", "course", "uniform",
+    "đề kiểm tra", "đề thi thật", "acc game", "nick game", "tài khoản game", "laptop miễn phí", "máy tính miễn phí",
 ]  # fmt: skip
 SCAM_PRIZE = [
     "trúng thưởng", "nhận thưởng", "quà tặng", "chúc mừng (em|bạn|quý phụ huynh|phụ huynh|quý vị)", "may mắn (nhận|trúng|được chọn)",
     "được chọn", "học bổng", "phần thưởng", "won", "winner", "prize", "claim (your|the)", "free gift", "you have been selected",
     "congratulations", "scholarship", "reward",
+    "nhận quà", "quà tri ân", "tri ân", "miễn phí", "free", "win a", "ps5", "iphone", "giveaway",
 ]  # fmt: skip
 # Phrases that are a scam on their own.
 SCAM = [
@@ -235,6 +299,12 @@ SCAM = [
     "cung cấp (mã |)otp", "(gửi|đọc|cho) (mã |)otp", "trúng thưởng", "nhận (quà|thưởng) miễn phí", "click (vào |)link (để |)(nhận|trúng)",
     "exam answers for sale", "(buy|sell|selling) (the |)(exam|test) answers", "(share|send|give me) (your |the |)(otp|verification code)",
     "you (have |)won", "claim your prize",
+    "(gửi|cho|đưa|nhắn) (mình|tớ|anh|tao|t|admin|bên mình|) (tài khoản|tk|acc|nick) (và|với|kèm|cùng) (mật khẩu|pass|mk|password)", "(tài khoản|tk|acc|nick) và mật khẩu (garena|game|ff|liên quân|roblox|zalo|facebook)",
+    "kiếm tiền (online|tại nhà|dễ dàng|nhanh)", "việc nhẹ lương cao", "không cần vốn", "(nạp|chuyển|gửi) (ít|trước) nhận (nhiều|gấp đôi|x2|x10)", "nhân (đôi|3|ba) (số tiền|tài khoản)",
+    "nhập mã thẻ (cào|nạp)", "(đổi|thay) số (mới|điện thoại mới)", "lưu số mới", "chuyển (khoản|tiền) gấp",
+    "(account|acc) (will be|is going to be|has been) (suspended|locked|closed|deleted|disabled)", "verify (now|your account|your identity)", "(reply|replying|respond) with the code",
+    "(send|give|tell|read) (me|us) (the|your|ur) (code|otp|0tp|pin|verification code)", "(the |your |)(otp|0tp) code", "share this (message|post) with (10|5|20|ten|five) friends",
+    "(pay|cover) (the |a |)(shipping|delivery|processing|handling|registration) (fee|cost|charge)", "transfer (the |)(money|fee|club fee|payment|deposit) to",
 ]  # fmt: skip
 
 # Signals combined by proximity (see detect.NEAR): asking to move to another
@@ -246,6 +316,7 @@ GROOMING_MOVE = [
 GROOMING_PLATFORM = [
     "zalo", "facebook", "messenger", "mess", "telegram", "tele", "tiktok", "insta", "instagram", "ig", "snapchat",
     "snap", "discord", "viber", "skype", "whatsapp", "nick", "face",
+    "tê lê gram", "tele gram", "zà lô", "phây búc", "face book", "in sta", "snap chat",
 ]  # fmt: skip
 GROOMING_ADULT = ["(anh|chú|tao|a)", "(cho|để|gửi) (anh|chú|tao|a)"]
 GROOMING_PHOTO = [
@@ -254,6 +325,18 @@ GROOMING_PHOTO = [
 GROOMING_LOOK = ["(xem|coi|ngắm)"]
 GROOMING_GIFT = [
     "(nạp|tặng|cho|mua|gửi|bắn|mua cho) (cho |)(em|bé|cháu|bạn|) (kim cương|kc|thẻ cào|thẻ nạp|card|quân huy|skin|robux|vbucks|tiền|quà|nick|acc|điện thoại|gấu bông)",
+]  # fmt: skip
+
+# Ordinary phrases that contain a listed word: a finding that lies wholly
+# inside one of these is dropped (walnuts are "hạt óc chó", a piggy bank is
+# "lợn đất", physics is "VL", "cc" is a copy in an e-mail).
+INNOCENT = [
+    "(hạt|quả|sữa|dầu|bánh|nhân|cây|vỏ) óc chó", "óc chó (rang|sấy|nướng|tách vỏ)", "(con |)(lợn|heo) (đất|tiết kiệm|con|quay|sữa|rừng|nái)",
+    "(thịt|nuôi|chuồng|đàn|chăn nuôi|trại|bầy) (lợn|heo|bò)", "(vật lý|vật lí|môn|điểm|bài|sách|thi|kiểm tra|giờ|tiết|sgk|đề|học) vl",
+    "vl (6|7|8|9|10|11|12|lớp)", "cc (trong|trên|của|khi|là|cho|và|hoặc) (email|thư|mail|gmail|bcc)", "(email|mail|thư|gmail|gửi|ô|mục|trường|dòng) (cc|bcc)",
+    "moby dick", "philip k dick", "dick whittington", "dick van dyke", "(cười|nóng|lạnh|đói|buồn cười|sợ|vui|thèm|nhớ|ngon|hay|đẹp|khát|vội|lo) (muốn chết|gần chết|chết đi được|chết mất)",
+    "(nước|bia|sữa|lon|cái lon) (nước ngọt|bò|bia|sữa)", "cái lon (nước|bia|sữa|sơn|thiếc|nhôm)", "hiệp sĩ", "hiep si", "(gạch|đồ gốm|lò) (nung|được nung)", "nung (gạch|nóng|chảy|đỏ)",
+    "xoạc (chân|ngang|dọc)", "(dẻo|deo) dai", "từ từ", "tu tu (da|đã|thoi|thôi|nhe|nhé|nha)", "vd", "ví dụ", "(đủ|dù|du) (ma|mà) (khong|không|k)",
 ]  # fmt: skip
 
 LEXICONS: dict[str, list[str]] = {
@@ -276,6 +359,7 @@ LEXICONS: dict[str, list[str]] = {
     "grooming.photo": GROOMING_PHOTO,
     "grooming.look": GROOMING_LOOK,
     "grooming.gift": GROOMING_GIFT,
+    "innocent": INNOCENT,
 }
 
 # Vietnamese teencode: how children actually type common words.
@@ -299,6 +383,8 @@ TEENCODE: dict[str, tuple[str, ...]] = {
     "rồi": ("r", "rùi", "ròi"),
     "yêu": ("iu", "iêu"),
     "người yêu": ("ny", "gấu"),
+    "học": ("hc",),
+    "lớp": ("lp",),
     "nhé": ("nha", "nhá", "nhe", "nhaa", "nhó"),
     "thôi": ("thui",),
     "tuổi": ("tủi",),
@@ -399,9 +485,14 @@ def entries() -> Iterator[tuple[str, Entry]]:
                     if not key:
                         continue
                     yield key, Entry(category, key, ambiguous)
-                    if category in STARRED and " " not in key:
+                    if category not in STARRED:
+                        continue
+                    if " " not in key:
                         for starred in _starred(key):
                             yield starred, Entry(category, starred, False)
+                    elif key.count(" ") <= 2 and not ambiguous:
+                        # Spelt letter by letter the words run together: "đ ị t m ẹ" → "địtmẹ".
+                        yield key.replace(" ", ""), Entry(category, key.replace(" ", ""), False)
 
 
 @dataclass(slots=True)

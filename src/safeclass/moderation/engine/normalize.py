@@ -134,6 +134,11 @@ def base(text: str) -> str:
 
 def base_tracked(text: str) -> tuple[str, IndexMap]:
     """``base`` of an NFC text, with the index of the source character of each output one."""
+    if unicodedata.is_normalized("NFKC", text):
+        lowered = text.lower()
+        # Lower-casing maps a character to one or more; the same length means one each.
+        if len(lowered) == len(text) and not _FOLDABLE.search(lowered):
+            return lowered, list(range(len(text)))
     out: list[str] = []
     index: IndexMap = []
     for position, char in enumerate(text):
@@ -166,7 +171,9 @@ def sub_tracked(
 ) -> tuple[str, IndexMap | None]:
     """``pattern.sub`` that also carries the index map along (when given)."""
     if index is None:
-        return pattern.sub(replace, text), None
+        constant = _CONSTANT_REPLACEMENTS.get(replace)
+        # A fixed string is far cheaper for ``re`` than calling back into Python per match.
+        return pattern.sub(replace if constant is None else constant, text), None
     pieces: list[str] = []
     new_index: IndexMap = []
     last = 0
@@ -196,6 +203,13 @@ def _space(_match: re.Match[str]) -> str:
     return " "
 
 
+def _drop(_match: re.Match[str]) -> str:
+    return ""
+
+
+_CONSTANT_REPLACEMENTS: dict[Callable[[re.Match[str]], str], str] = {_space: " ", _drop: ""}
+
+
 def _pad(text: str, index: IndexMap | None) -> tuple[str, IndexMap | None]:
     if index is None:
         return f" {text} ", None
@@ -221,10 +235,6 @@ def _collapse_to(keep: int) -> Callable[[re.Match[str]], str]:
 
 _TO_ONE = _collapse_to(1)
 _TO_TWO = _collapse_to(2)
-
-
-def _drop(_match: re.Match[str]) -> str:
-    return ""
 
 
 def _join(match: re.Match[str]) -> str:

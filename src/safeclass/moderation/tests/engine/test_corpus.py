@@ -1,10 +1,15 @@
-"""Quality on the labelled classroom-chat corpus (CLS-1, CLS-2, CLS-3, ACC-5, INC-1, SPC-3).
+"""Quality on the labelled classroom-chat corpora (CLS-1, CLS-2, CLS-3, ACC-5, INC-1, SPC-3).
 
-These thresholds are a floor against regressions, set just under what the
-engine measured on 2026-12-02 (recall 0.770, false-positive rate 0.039). They
-are far from the targets (recall ≥ 0.97, false-positive rate ≤ 0.01), which
-the engine does not meet yet; ``bench/moderation_eval.py`` reports the real
-figures and lists the misses. Raise these floors as the engine improves.
+These thresholds are floors against regressions, set just under what the
+engine measured on 2026-12-02:
+
+- the tuning corpus, whose misses guided the lexicons: recall 1.000,
+  false-positive rate 0.000;
+- the held-out corpus, never used for tuning: recall 0.823, false-positive
+  rate 0.037, short of the targets (recall ≥ 0.97, false-positive rate ≤ 0.01).
+
+``bench/moderation_eval.py`` reports the real figures. Raise these floors as
+the engine improves; never lower the held-out one by tuning on its lines.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import pytest
 
 from safeclass.moderation.engine import check
 
-MIN_RECALL = 0.76
-MAX_FALSE_POSITIVE_RATE = 0.04
+# corpus file: (lowest recall, highest false-positive rate)
+FLOORS = {
+    "moderation_corpus.jsonl": (0.99, 0.005),
+    "moderation_heldout.jsonl": (0.80, 0.045),
+}
 
 
 def repository_root() -> Path:
@@ -28,7 +36,7 @@ def repository_root() -> Path:
     raise AssertionError("no pyproject.toml above the tests")
 
 
-CORPUS = repository_root() / "bench" / "data" / "moderation_corpus.jsonl"
+DATA = repository_root() / "bench" / "data"
 
 
 @dataclass
@@ -55,11 +63,18 @@ class Results:
         )
 
 
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def corpus(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="module")
-def results() -> Results:
-    assert CORPUS.is_file(), f"corpus not found at {CORPUS}"
+def results(corpus: str) -> Results:
+    path = DATA / corpus
+    assert path.is_file(), f"corpus not found at {path}"
     found = Results()
-    with CORPUS.open(encoding="utf-8") as lines:
+    with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -76,15 +91,15 @@ def results() -> Results:
     return found
 
 
-def test_recall_on_harmful_lines(results: Results) -> None:
+def test_recall_on_harmful_lines(corpus: str, results: Results) -> None:
     """Harmful lines are masked, held or blocked, not delivered as typed."""
-    recall = results.recall
+    min_recall, _ = FLOORS[corpus]
     missed = "\n".join(results.missed[:40])
-    assert recall >= MIN_RECALL, f"{results.summary()}\nmissed:\n{missed}"
+    assert results.recall >= min_recall, f"{results.summary()}\nmissed:\n{missed}"
 
 
-def test_false_positive_rate_on_harmless_lines(results: Results) -> None:
+def test_false_positive_rate_on_harmless_lines(corpus: str, results: Results) -> None:
     """Innocent lines, teacher links and school contacts are delivered as typed."""
-    rate = results.false_positive_rate
+    _, max_rate = FLOORS[corpus]
     false_alarms = "\n".join(results.false_alarms[:40])
-    assert rate <= MAX_FALSE_POSITIVE_RATE, f"{results.summary()}\nstopped:\n{false_alarms}"
+    assert results.false_positive_rate <= max_rate, f"{results.summary()}\nstopped:\n{false_alarms}"
