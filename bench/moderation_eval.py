@@ -1,6 +1,12 @@
-"""How well the moderation engine sorts the labelled corpus, next to two peers.
+"""How well the moderation engine sorts the labelled corpora, next to two peers.
 
-    .venv/bin/python bench/moderation_eval.py [--misses N] [--json PATH] [--corpus PATH]
+    .venv/bin/python bench/moderation_eval.py [--misses N] [--json PATH] [--corpus PATH ...]
+
+Two corpora by default: the tuning corpus (``moderation_corpus.jsonl``, whose
+misses guide changes to the lexicons) and the held-out corpus
+(``moderation_heldout.jsonl``, written apart and never used for tuning; its
+misses are not listed, so that it stays held out). The held-out figures are
+the honest estimate of how the engine does on new messages.
 
 A message counts as stopped when the engine's action is not ``allow`` (masked,
 held or blocked): harmful recall is the share of harmful messages stopped, the
@@ -21,6 +27,7 @@ from pathlib import Path
 
 from _corpus import (
     CORPUS,
+    HELDOUT,
     TEXT_CATEGORIES,
     Action,
     Confusion,
@@ -102,33 +109,18 @@ def engine_misses(
     return misses
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument(
-        "--misses",
-        type=int,
-        default=0,
-        metavar="N",
-        help="list up to N false negatives and N false positives",
-    )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="write every figure as JSON")
-    args = parser.parse_args(argv)
-
-    corpus = load(args.corpus)
+def report(path: Path, *, held_out: bool, misses_wanted: int) -> dict[str, object]:
+    """Print the figures of one corpus and return them for the JSON file."""
+    corpus = load(path)
     messages = corpus.messages
-    warm_up()
     verdicts = engine_verdicts(messages)
     stopped = [v.action != Action.ALLOW for v in verdicts]
     predicted = [frozenset(str(c) for c in v.categories) for v in verdicts]
     engine_categories = per_category(messages, predicted, TEXT_CATEGORIES)
     engine_overall = overall(messages, stopped)
 
-    print(
-        f"Moderation quality, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"Python {platform.python_version()}"
-    )
-    print(f"Corpus {corpus.path}: {corpus.describe()}")
+    role = "held out, never used for tuning" if held_out else "used to tune the lexicons"
+    print(f"=== Corpus {corpus.path.name} ({role}): {corpus.describe()}")
     print()
     print(
         "Engine (safeclass.moderation.engine.check, default policy; "
@@ -163,44 +155,84 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nPeer skipped: {note}")
 
     print()
-    print("Side by side (all languages):")
+    print(f"Side by side ({corpus.path.name}, all languages):")
     print(f"  {'system':<28} {'harmful recall':>14} {'FPR':>7}")
     for title, s in side_by_side:
         print(f"  {title:<28} {fmt(s.recall):>14} {fmt(s.fpr):>7}")
     print(f"  {'target':<28} {'≥ ' + str(TARGET_RECALL):>14} {'≤ ' + str(TARGET_FPR):>7}")
 
     misses = engine_misses(messages, verdicts)
-    if args.misses > 0:
+    if misses_wanted > 0 and held_out:
+        print("\nMisses of the held-out corpus are not listed: it must not guide tuning.")
+    elif misses_wanted > 0:
         for kind, title in (
             ("false_negatives", "False negatives (harmful, allowed)"),
             ("false_positives", "False positives (not harmful, stopped)"),
         ):
             found = misses[kind]
-            print(f"\n{title}: {len(found)}, showing up to {args.misses}")
-            for miss in found[: args.misses]:
+            print(f"\n{title}: {len(found)}, showing up to {misses_wanted}")
+            for miss in found[:misses_wanted]:
                 print(f"  {miss['id']}: {miss['text']!r}")
                 print(f"      expected {miss['expected']}; got {miss['got']}")
+    print()
+    return {
+        "path": str(corpus.path),
+        "held_out": held_out,
+        "messages": len(messages),
+        "skipped_lines": corpus.skipped,
+        "engine": {
+            "categories": {c: s.as_dict() for c, s in engine_categories.items()},
+            "overall": {group: s.as_dict() for group, s in engine_overall.items()},
+            "misses": {kind: len(found) for kind, found in misses.items()} if held_out else misses,
+        },
+        "peers": peer_figures,
+        "peers_skipped": notes,
+    }
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="a corpus to score (repeatable); default: the tuning and the held-out corpus",
+    )
+    parser.add_argument(
+        "--misses",
+        type=int,
+        default=0,
+        metavar="N",
+        help="list up to N false negatives and N false positives (not for the held-out corpus)",
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write every figure as JSON")
+    args = parser.parse_args(argv)
+    paths: list[Path] = args.corpus or [CORPUS, HELDOUT]
+
+    warm_up()
+    print(
+        f"Moderation quality, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"Python {platform.python_version()}"
+    )
+    print()
+    corpora = [
+        report(
+            path,
+            held_out=path.resolve() == HELDOUT.resolve(),
+            misses_wanted=args.misses,
+        )
+        for path in paths
+    ]
     if args.json:
         figures = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
-            "corpus": {
-                "path": str(corpus.path),
-                "messages": len(messages),
-                "skipped_lines": corpus.skipped,
-            },
             "targets": {"harmful_recall_min": TARGET_RECALL, "fpr_max": TARGET_FPR},
-            "engine": {
-                "categories": {c: s.as_dict() for c, s in engine_categories.items()},
-                "overall": {group: s.as_dict() for group, s in engine_overall.items()},
-                "misses": misses,
-            },
-            "peers": peer_figures,
-            "peers_skipped": notes,
+            "corpora": corpora,
         }
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        print(f"\nFigures written to {args.json}")
+        print(f"Figures written to {args.json}")
     return 0
 
 
