@@ -29,7 +29,7 @@ from functools import cache
 
 import ahocorasick
 
-from safeclass.moderation.engine.normalize import has_marks, strip_accents
+from safeclass.moderation.engine.normalize import strip_accents
 
 PROFANITY = [
     "~cặc", "~lồn", "~buồi", "~đéo", "~đĩ", "~đụ", "~cứt", "~đếch", "~éo", "~dái", "~vđ",
@@ -99,6 +99,14 @@ HARASSMENT = [
     "(stupid|fat|ugly|dumb|lazy|smelly) (cow|pig|cunt|bitch|loser|idiot|freak|dog)", "weirdo", "nobody invited (you|u)", "no one invited (you|u)",
     "(you're|youre|you are|ur) not invited", "(nobody|no one) (cares|asked) (about you|what you think|)", "(you|u) smell",
     "(don't|dont) (pick|choose|let) (him|her|them) (in|on|join|for)",
+    "đồ (khốn|khốn nạn|đểu|hãm|hãm tài|não tàn|vô não|thất học|vô dụng|rác rưởi|bẩn thỉu|hôi thối|ăn hại|đần độn|mặt dày|chó|lợn|súc vật)",
+    "(thằng|con|lũ|bọn|đứa) (khốn|khốn nạn|đểu|hãm|não tàn|vô não|thất học|điên|dở hơi|súc vật|ngu si|đần độn|mặt dày)", "(lũ|bọn) chó", "khốn nạn", "não tàn", "vô não",
+    "(có|còn) não (không|k|ko|hông)", "não (để|bỏ) (đâu|ở đâu)", "không có não", "(mày|m|nó|cậu) bị (ngu|điên|khùng|thần kinh|hâm) (à|hả|à mà|hay sao|thật)",
+    "(béo|mập) (ú|như lợn|như heo|thù lù|ị)", "lùn (tịt|như|thế|vãi)", "(mồm|miệng) (thối|hôi)", "hôi như (cú|chuột|chó)", "xấu (xí|như|vãi|vl|thế|kinh)",
+    "(ai|chả ai|chẳng ai|không ai) (thèm |)(chơi|nói chuyện|làm bạn) (với |)(mày|m|nó|cậu|đứa như mày)", "(cút|biến) (đi|ra|khỏi)", "đồ (bỏ đi|thừa thãi)",
+    "(you're|youre|you are|ur|u r|u are) (an |a |so |such a |really |)(annoying|pathetic|joke|clown|freak|trash|garbage|failure|disgrace|waste of space)",
+    "(go |)kill (urself|yourself|ur self)", "(nobody|no one|noone) (likes|loves|wants|needs) (you|u|ya)", "get lost (loser|freak|idiot|)", "(ugly|fat|dumb|stupid) ass",
+    "(everyone|everybody) (thinks|knows) (you're|youre|you are|ur) (weird|stupid|ugly|a loser|a freak)", "(you|u) (are|r) (so |)(ugly|fat|dumb|stupid)", "(shut|stfu) up (loser|idiot|freak|nerd)",
 ]  # fmt: skip
 
 VIOLENCE = [
@@ -130,6 +138,11 @@ VIOLENCE = [
     "(bring|bringing|brought|take|carry) (a |my |the |)(knife|gun|weapon|bat|blade|bomb)", "(how to |)make a bomb", "(has|have|got) a gun",
     "where he keeps (it|the gun)", "jump (him|her|them) (after|at|outside|behind|tomorrow)", "(burn|set fire to) (his|her|your|their|ur) (house|home|car)",
     "(we'll|we will|i'll|ill|we gonna|we're gonna) (deal with|get|jump|handle) (him|her|them|you|u)", "(shoot|stab|kill) (everyone|everybody|them all|all of you)",
+    "(giết|đâm|chém|đập|bắn|đánh|bóp cổ) chết (mày|m|nó|cậu|cả|hết|luôn|bây giờ)", "(tao|t) (giết|đâm|chém|xử|thịt) (mày|m|nó)", "(cho|đánh|đập|xử) (mày|m|nó) (một trận|1 trận|ra bã|tơi bời)",
+    "(hẹn|ra|ra đây) (đánh nhau|solo|xử nhau|tỉ thí)", "solo (với tao|với t|1 1|một một|không|k)", "(mày|m) (xong|tiêu|toi) (rồi|đời) (con|thằng|với tao|)", "chết với (tao|t|bọn tao)",
+    "tạt (axit|a xít|axít)", "(bắt cóc|đầu độc) (mày|m|nó|cậu|bạn|thằng|con)", "(bỏ|cho) thuốc (chuột|độc) (vào|cho)", "đốt (nhà|xe|cặp|sách vở) (mày|m|nó|của nó|của mày)",
+    "(i'll|ill|i will|i'm gonna|im gonna|we'll|we will|gonna) (end|destroy|get|find|hunt|ruin|wreck) (you|u|ya|him|her)", "(fight|wait for) me (after|outside|behind|at)",
+    "(you're|youre|you are|ur|he's|she's) (gonna|going to) get (hurt|beaten|jumped|stabbed|shot)", "(kill|stab|shoot|hurt|beat up) (him|her|them) (all|tomorrow|after school|at school)",
 ]  # fmt: skip
 
 SELF_HARM = [
@@ -156,6 +169,13 @@ SELF_HARM = [
     "muốn chết", "mún chết", "chỉ muốn chết", "(muốn|mún) biến mất", "(mệt|chán) (mỏi |)(quá|lắm) (chỉ |)muốn (chết|biến mất|ngủ mãi)",
     "kms", "kill myself", "ending it all", "end it (all|tonight)", "unalive (myself|me)", "unalive", "(painless|easy|quick|best) (way|ways) to die",
     "how to (die|kill myself|end my life)", "(i|i just|i really) (want|wanna) to die", "i wish i could disappear", "(i|i'm|im) (better|better off) dead",
+    "(không|chẳng|chả|k|ko) (còn |)(thiết|muốn) sống", "sống (không nổi|chẳng nổi) (nữa|)", "(muốn|mún) (được |)giải thoát", "(tự|tự mình) (rạch|cắt|làm đau|làm tổn thương|hại) (tay|mình|bản thân|chân)",
+    "(rạch|cắt) (tay|cổ tay) (rồi|mấy lần|nữa|cho đỡ)", "vết (cắt|rạch) (trên|ở) (tay|cổ tay)", "(ước gì|ước) (mình|em|tớ|con|tôi) (chưa từng|không bao giờ) (được |)sinh ra",
+    "(ước gì|ước) (mình|em|tớ|con|tôi) (chết|biến mất|không tồn tại)", "(mọi người|bố mẹ|cả nhà|ai cũng) (sẽ |)(vui|nhẹ nhõm|hạnh phúc) hơn (khi|nếu) (không có|thiếu|mất) (mình|em|tớ|con|tôi)",
+    "thà chết (còn hơn|cho rồi|cho xong)", "(mình|em|tớ|con|tôi) là (gánh nặng|đồ vô dụng|đồ thừa) (của|cho) (mọi người|gia đình|bố mẹ)", "sống (làm gì|để làm gì) (nữa|)",
+    "(don't|dont|do not) want to be (here|alive) anymore", "(can't|cant|cannot) (go on|take it) anymore", "i want to disappear", "(everyone|everybody|they) would be better off without me",
+    "(i|i've|ive) (hurt|cut|cutting|been cutting|been hurting) (myself|my wrists|my arms)", "(i|i'm|im) going to (overdose|hurt myself|cut myself)", "life (isn't|is not|isnt) worth living",
+    "no point (in |)living", "i wish i (wasn't|wasnt|was not) alive", "i want to sleep forever", "i want it (all |)to end", "(i|i really|i just) hate myself",
 ]  # fmt: skip
 
 SEXUAL = [
@@ -179,6 +199,9 @@ SEXUAL = [
     "cho (xem|coi|sờ|nhìn|bóp) (ngực|vú|hàng|mông|chim|bướm|ti|đùi)", "(xem|coi|sờ|bóp) (ngực|vú|hàng|bướm) (đi|tí|nào|cái|với)", "cho sờ (tí|cái|chút|đi)",
     "(vú|ngực|mông|đít) (to|bự|khủng|đẹp|căng|tròn) (thế|quá|vậy|vl|vãi|ghê)", "lộ hàng", "phim xếch", "~xếch", "sếch", "sẽ gầy", "thích (sex|xếch|sẽ gầy)",
     "noodz", "nudez", "noods", "nudies", "send (n00dz|noodz|nudez|noods)",
+    "(clip|ảnh|hình|video) (nóng|nude|khỏa thân|sex|18+|nhạy cảm) (của |)(em|mày|nó|con|bạn|nhỏ)", "lộ clip", "(cởi|cỡi) (áo|quần|đồ) (ra|đi|cho anh|cho a|cho tao)", "thẩm du", "quay tay",
+    "(làm|chơi) chuyện ấy", "(vếu|ngực|vú) (khủng|to|bự|đẹp)", "gái (gọi|bán hoa|ngành)", "đi khách", "sugar daddy", "(hook up|hookup) (with|tonight)", "sleep with (me|you|u)",
+    "(send|show|post) (me |)(ur|your|some) (nudes|boobs|body|butt|ass)", "(sexy|hot|naked) (pics|pictures|photos|selfies)", "nsfw", "p0rn", "b00bs", "d1ck",
 ]  # fmt: skip
 
 GROOMING = [
@@ -243,6 +266,12 @@ GROOMING = [
     "(năm nay |)mấy tuổi (rồi|vậy|thế|đấy|hả|à)", "(em|e|bé|cháu|bạn) sinh năm (bao nhiêu|mấy|nào)", "(em|e|bé|cháu) (xinh|dễ thương|đáng yêu|cute) (thế|quá|ghê|vậy) (năm nay|mấy tuổi|học lớp|ở đâu|có người yêu)",
     "(gửi|cho|gởi) (a|anh|chú|tao|t) (cái |tấm |mấy tấm |vài tấm |)(ảnh|hình|clip|video|selfie|pic)", "(tặng|nạp|cho|bắn) (e|em|bé|cháu) (kc|kim cương|quân huy|robux|skin|thẻ)",
     "(snap|dm|send|text) me (ur|your|some|) (pics|photos|nudes|pictures|selfies)", "snap me", "(add|hmu on|hit me up on) (snap|snapchat|insta|discord|telegram)",
+    "(anh|a|chú) (sẽ |)(mua|tặng|nạp|cho) (em|e|bé|cháu) (điện thoại|tiền|quà|thẻ|kim cương|skin|acc|game|đồ)", "(làm|kết) bạn với (anh|a|chú) (nhé|nha|đi|không|k|ko)",
+    "tin (anh|a|chú) đi", "chỉ (hai|2) (ta|chúng ta|anh em|đứa mình) (biết|thôi)", "(bố mẹ|ba mẹ) (em|e|cháu) (không|chẳng|k|ko) hiểu (em|e|cháu) (đâu|bằng anh)", "anh hiểu em (hơn|nhất)",
+    "(gửi|gởi|cho) (ảnh|hình) (cho |để |)(anh|a|chú) (xem|coi|ngắm)", "(bật|mở) (camera|cam|webcam) (lên |)(cho|để) (anh|a|chú)", "(video call|gọi video|call video|facetime) (với |cho |)(anh|a|chú)",
+    "(đi chơi|đi ăn|đi xem phim|gặp) (với |)(anh|a|chú) (không|k|ko|nhé|nha|đi|tối nay|cuối tuần)", "(anh|a|chú) (qua|đến|tới) (đón|đưa) (em|e|bé|cháu)", "cho (anh|a|chú) (xin |)địa chỉ",
+    "what grade (are you|r u) in", "(you can|u can) trust me", "(i|i promise i) (won't|wont) tell (anyone|anybody|ur parents|your parents)", "(this is|it's|its) (just |)between (us|you and me)",
+    "(video call|facetime|vc) me", "(you're|youre|ur|you are) (so |really |)(cute|pretty|beautiful|hot|sexy) (for your age|kid|girl)", "we should meet", "i can (drive|take) you",
 ]  # fmt: skip
 
 # Cues that someone is handing out personal data; the values themselves
@@ -305,6 +334,10 @@ SCAM = [
     "(account|acc) (will be|is going to be|has been) (suspended|locked|closed|deleted|disabled)", "verify (now|your account|your identity)", "(reply|replying|respond) with the code",
     "(send|give|tell|read) (me|us) (the|your|ur) (code|otp|0tp|pin|verification code)", "(the |your |)(otp|0tp) code", "share this (message|post) with (10|5|20|ten|five) friends",
     "(pay|cover) (the |a |)(shipping|delivery|processing|handling|registration) (fee|cost|charge)", "transfer (the |)(money|fee|club fee|payment|deposit) to",
+    "(tài khoản|acc|nick) (của |)(bạn|em|quý phụ huynh|phụ huynh) (sẽ |đã |)bị (khóa|xóa|đình chỉ|vô hiệu hóa)", "xác (minh|nhận|thực) tài khoản (tại|ngay|qua)", "(bấm|nhấn|click|nhấp) (vào |)(link|đường link|liên kết) (để |này để |)(nhận|xác minh|đăng nhập|trúng)",
+    "(bán|mua bán|pass lại|thanh lý) (acc|nick|tài khoản) (game|ff|free fire|liên quân|roblox|pubg|)", "cày thuê", "(nạp|bán) (kim cương|kc|thẻ|robux|quân huy) giá rẻ", "chiết khấu cao",
+    "(click|tap) here to (claim|win|get|verify)", "claim your (reward|gift|prize)", "(your|ur) account (has been|will be) (hacked|suspended|locked|compromised)", "selling (accounts|robux|diamonds)",
+    "(send|give) (me |us |)(the |your |)gift card (code|codes|number)", "cheap (robux|vbucks|v-bucks|diamonds|skins)",
 ]  # fmt: skip
 
 # Signals combined by proximity (see detect.NEAR): asking to move to another
@@ -337,6 +370,10 @@ INNOCENT = [
     "moby dick", "philip k dick", "dick whittington", "dick van dyke", "(cười|nóng|lạnh|đói|buồn cười|sợ|vui|thèm|nhớ|ngon|hay|đẹp|khát|vội|lo) (muốn chết|gần chết|chết đi được|chết mất)",
     "(nước|bia|sữa|lon|cái lon) (nước ngọt|bò|bia|sữa)", "cái lon (nước|bia|sữa|sơn|thiếc|nhôm)", "hiệp sĩ", "hiep si", "(gạch|đồ gốm|lò) (nung|được nung)", "nung (gạch|nóng|chảy|đỏ)",
     "xoạc (chân|ngang|dọc)", "(dẻo|deo) dai", "từ từ", "tu tu (da|đã|thoi|thôi|nhe|nhé|nha)", "vd", "ví dụ", "(đủ|dù|du) (ma|mà) (khong|không|k)",
+    "(nhân vật|lão hạc|ông|bà|anh ấy|chị ấy|cô ấy|ông ấy|bà ấy|hắn|nàng|chàng|vua|tướng|thúy kiều|kiều|mị|romeo|juliet|ông lão|bà lão) (đã |định |)(tự tử|tự sát)",
+    "(vụ|các vụ|phòng chống|phòng ngừa|ngăn ngừa|nguy cơ|tỷ lệ|tỉ lệ|chống) (tự tử|tự sát)", "xin (số |)(zalo|facebook|sđt|số điện thoại|số|email|mail) (của |)(cô|thầy)",
+    "(zalo|facebook|email|mail|sđt|số điện thoại) (của |)(cô|thầy|lớp|trường|nhóm lớp)", "(em |e |con |mình |)(có|dùng) (zalo|facebook|fb|messenger|email) (không|k|ko) (cô|thầy|ạ)",
+    "(con |chim |)cu gáy", "chim cu",
 ]  # fmt: skip
 
 LEXICONS: dict[str, list[str]] = {
@@ -472,7 +509,10 @@ def _clean(phrase: str) -> str:
     # Keys are matched against the "words" view: letters and digits only,
     # except "*" (wildcard in the leet view) and "+" in "18+" which the views
     # turn into letters; keep such keys in the spelling the views produce.
-    return _SPACES.sub(" ", re.sub(r"[^\w*]+|_", " ", phrase.lower())).strip()
+    return " ".join(_NOT_KEY.sub(" ", phrase.lower()).split())
+
+
+_NOT_KEY = re.compile(r"[^\w*]+|_")
 
 
 def entries() -> Iterator[tuple[str, Entry]]:
@@ -522,8 +562,8 @@ def automata() -> Automata:
     for key, entry in entries():
         _add(accented, key, entry)
         size += 1
-        if has_marks(key):
-            _add(plain, strip_accents(key), entry)
+        if entry.plain != key:  # the key has accents (or đ): also match it typed plain
+            _add(plain, entry.plain, entry)
     accented.make_automaton()
     plain.make_automaton()
     return Automata(accented, plain, size)

@@ -87,6 +87,7 @@ _NON_WORD_KEEP_STAR = re.compile(r"[^\w*]+|_+")
 # A leet character touching a letter: "l0n", "sh1t", "a$$", "f*ck".
 _L = "a-zà-ỹ"  # letters, as far as these quick tests care (lower case only)
 _HAS_LEET = re.compile(rf"[{_L}][0134578@$!|€¡£+*9]|[0134578@$!|€¡£+*9][{_L}]")
+_ANY_LEET = re.compile(r"[0134578@$!|€¡£+*9]")  # a cheap first test for _HAS_LEET
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _MAY_REPEAT = re.compile(rf"([{_L}])\1\1")
 _MAY_INNER_SEPARATOR = re.compile(rf"[{_L}][.\-_·•'~^,:;/\\*]+[{_L}]")
@@ -254,7 +255,7 @@ def views(text_base: str, *, tracked: bool = False) -> list[View]:
         found.append(View(name, text, strip_accents(text), text_index))
 
     add("words", *words(text_base, index))
-    if _HAS_LEET.search(text_base):
+    if _ANY_LEET.search(text_base) and _HAS_LEET.search(text_base):
         leet_text = text_base.translate(LEET)
         add("leet", *words(leet_text, index, keep_star=True))
     if _MAY_REPEAT.search(text_base) and _REPEAT.search(text_base):

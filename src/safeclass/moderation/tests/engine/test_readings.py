@@ -31,6 +31,10 @@ from safeclass.moderation.engine.detect import scan
         "buồn cười muốn chết 😂",
         "cai lon nuoc ngot bi mop roi",  # cái lon nước ngọt
         "I forgot my password, how do I reset it?",
+        "Lão Hạc đã tự tử bằng bả chó",  # literature, not the writer
+        "em có facebook không cô",  # a student asking the teacher
+        "con cu gáy kêu",  # a dove
+        "Con chó nhà em tên là Mực",
     ],
 )
 def test_innocent_look_alikes_are_delivered(text: str) -> None:
@@ -50,6 +54,11 @@ def test_innocent_look_alikes_are_delivered(text: str) -> None:
         ("muon tu tu", Category.SELF_HARM),  # plain "tự tử" counts with its context
         ("e hc lp mấy r", Category.GROOMING),  # teencode for "em học lớp mấy rồi"
         ("I just want to die", Category.SELF_HARM),
+        ("em ước gì mình chưa từng được sinh ra", Category.SELF_HARM),
+        ("I can't take it anymore", Category.SELF_HARM),
+        ("mày là đồ khốn nạn", Category.HARASSMENT),
+        ("anh sẽ mua cho em điện thoại nhé", Category.GROOMING),
+        ("tài khoản của bạn sẽ bị khóa, bấm vào link để xác minh", Category.SCAM),
     ],
 )
 def test_disguised_harm_is_caught(text: str, category: Category) -> None:
