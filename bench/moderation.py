@@ -275,8 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         flags = [peer.flags(m.text) for m in corpus.messages]
         quality[peer.title] = overall(corpus.messages, flags)["all"]
     print()
-    print("Quality on the corpus (a message is flagged when the engine does not allow it,")
-    print("or when a peer says it contains bad words):")
+    print(f"Quality on {corpus.path.name} (a message is flagged when the engine does not allow it,")
+    print("or when a peer says it contains bad words; the tuning corpus: see")
+    print("bench/moderation_eval.py for the held-out corpus, the honest estimate):")
     print(f"  {'system':<30} {'precision':>9} {'recall':>7} {'FPR':>7}")
     for name, score in quality.items():
         print(f"  {name:<30} {fmt(score.precision):>9} {fmt(score.recall):>7} {fmt(score.fpr):>7}")
