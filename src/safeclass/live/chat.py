@@ -17,10 +17,11 @@ from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
+from safeclass.core.files import store_bytes
 from safeclass.live.models import ChatMessage, ChatStatus, Session, SessionStatus
 from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
 from safeclass.moderation import services as moderation_services
-from safeclass.moderation.data import Action
+from safeclass.moderation.data import Action, Category, Sender
 from safeclass.notify import services as notify_services
 
 MAX_LENGTH = 1000
@@ -33,7 +34,14 @@ _STATUS_OF = {
 
 
 @transaction.atomic
-def chat_post(*, actor: Actor, access: SessionAccess, text: str) -> ChatMessage:
+def chat_post(
+    *, actor: Actor, access: SessionAccess, text: str, image: bytes | None = None
+) -> ChatMessage:
+    """Moderate and store one message: text, a picture, or both.
+
+    A student may add a picture only when the teacher allows pictures in the
+    lesson; every picture, a teacher's too, is compared with the hash lists.
+    """
     user = account_selectors.acting_user(actor)
     if user is None:
         raise Forbidden
@@ -41,7 +49,7 @@ def chat_post(*, actor: Actor, access: SessionAccess, text: str) -> ChatMessage:
     if role is None:
         raise Forbidden
     text = text.strip()
-    if not text:
+    if not text and not image:
         raise ServiceError(_("Write a message first."), field="text")
     if len(text) > MAX_LENGTH:
         raise ServiceError(
@@ -55,13 +63,19 @@ def chat_post(*, actor: Actor, access: SessionAccess, text: str) -> ChatMessage:
     )
     if session.status == SessionStatus.CANCELLED:
         raise ServiceError(_("This lesson was cancelled."), field="text")
+    if image and role == Sender.STUDENT and not session.student_images:
+        raise ServiceError(
+            _("Your teacher has not allowed pictures in this lesson."), field="image"
+        )
+    school = session.school_class.school
+    context = f"live.session:{session.pk}"
     outcome = moderation_services.moderate(
-        school=session.school_class.school,
+        school=school,
         sender=user,
         sender_role=role,
         on_roster=True,
         text=text,
-        context=f"live.session:{session.pk}",
+        context=context,
         counsellor_url=reverse("live:session_detail", args=[session.pk]),
     )
     if outcome.muted_until is not None:
@@ -75,17 +89,60 @@ def chat_post(*, actor: Actor, access: SessionAccess, text: str) -> ChatMessage:
             field="text",
         )
     verdict = outcome.verdict
+    status = _STATUS_OF[verdict.action]
+    categories = [str(category) for category in verdict.categories]
+    event = outcome.event
+    picture = None
+    if image:
+        checked = moderation_services.moderate_image(
+            school=school,
+            sender=user,
+            sender_role=role,
+            on_roster=True,
+            data=image,
+            context=context,
+        )
+        if checked.blocked:
+            status = ChatStatus.BLOCKED
+            categories.append(str(Category.IMAGE))
+            event = checked.event
+        else:
+            picture = checked.image
     session.chat_seq += 1
     session.save(update_fields=["chat_seq"])
-    return ChatMessage.objects.create(
+    message = ChatMessage(
         session=session,
         seq=session.chat_seq,
         sender=user,
         text=verdict.text if verdict.action == Action.MASK else text,
-        status=_STATUS_OF[verdict.action],
-        categories=[str(category) for category in verdict.categories],
-        moderation_event=outcome.event,
+        status=status,
+        categories=categories,
+        moderation_event=event,
     )
+    if picture is not None:
+        message.image_width, message.image_height = picture.width, picture.height
+        message.image_sha256 = store_bytes(picture.jpeg)
+    message.save()
+    return message
+
+
+@transaction.atomic
+def chat_images_set(*, actor: Actor, access: SessionAccess, allowed: bool) -> Session:
+    """The teacher lets students post pictures in this lesson, or stops them (audited)."""
+    if not can_review_chat(access, actor.user):
+        raise Forbidden
+    session = Session.objects.select_for_update().get(pk=access.session.pk)
+    if session.student_images != allowed:
+        session.student_images = allowed
+        session.save(update_fields=["student_images", "updated_at"])
+        audit_record(
+            action="live.chat_images_on" if allowed else "live.chat_images_off",
+            actor=actor,
+            target=session,
+            unit_id=access.session.school_class.school_id,
+            data={"session": session.pk},
+        )
+    return session
 
 
 @transaction.atomic

@@ -75,9 +75,27 @@ class ChatForm(forms.Form):
     text = forms.CharField(
         label=_("Message"),
         max_length=1000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         error_messages={
-            "required": _("Write a message first."),
             "max_length": _("A message can be at most %(limit_value)d characters."),
         },
     )
+    image = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+
+    def __init__(self, *args: Any, images: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not images:
+            del self.fields["image"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not cleaned.get("text", "").strip() and not cleaned.get("image"):
+            self.add_error("text", _("Write a message first."))
+        return cleaned

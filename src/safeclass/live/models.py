@@ -101,6 +101,8 @@ class Session(models.Model):
     change_note = models.CharField(_("reason"), max_length=200, blank=True)
     # The number of the last chat message (see ChatMessage.seq).
     chat_seq = models.PositiveIntegerField(default=0)
+    # Students may post pictures in the chat only when the teacher allows it (CLS-2).
+    student_images = models.BooleanField(_("students may post pictures"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -203,7 +205,13 @@ class ChatMessage(models.Model):
     seq = models.PositiveIntegerField()
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # What the class sees (personal data and rude words masked when the verdict says so).
-    text = models.TextField()
+    text = models.TextField(blank=True)
+    # A picture, re-encoded without its metadata (see moderation.engine.images.prepare).
+    # Never kept when it matched a hash list: the moderation event keeps its hashes.
+    # Kept in the content-addressed store (safeclass.core.files) under its SHA-256.
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    image_width = models.PositiveSmallIntegerField(null=True, blank=True)
+    image_height = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=ChatStatus.choices)
     categories = models.JSONField(default=list, blank=True)
     moderation_event = models.ForeignKey(

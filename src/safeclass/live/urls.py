@@ -18,6 +18,16 @@ urlpatterns = [
     path("tai-lieu/<int:material_id>/", views.material_open_view, name="material_open"),
     path("tai-lieu/<int:material_id>/go/", views.material_remove_view, name="material_remove"),
     path("buoi-hoc/<int:session_id>/tro-chuyen/", views.chat_view, name="chat"),
+    path(
+        "buoi-hoc/<int:session_id>/tro-chuyen/anh/<int:message_id>/",
+        views.chat_image_view,
+        name="chat_image",
+    ),
+    path(
+        "buoi-hoc/<int:session_id>/tro-chuyen/cho-phep-anh/",
+        views.chat_images_view,
+        name="chat_images",
+    ),
     path("kiem-duyet/", views.review_queue_view, name="review_queue"),
     path("kiem-duyet/<int:message_id>/", views.review_view, name="review"),
 ]

@@ -22,7 +22,7 @@ from safeclass.accounts import selectors as account_selectors
 from safeclass.classes import selectors as class_selectors
 from safeclass.classes import services as class_services
 from safeclass.core.context import Actor
-from safeclass.core.errors import Forbidden, ServiceError
+from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import open_blob
 from safeclass.core.forms import apply_service_error
 from safeclass.core.roles import Capability
@@ -39,6 +39,8 @@ from safeclass.live.forms import (
 )
 from safeclass.live.ical import calendar_bytes
 from safeclass.live.models import MaterialKind, Weekday
+from safeclass.moderation.data import Sender
+from safeclass.moderation.services import MAX_IMAGE_BYTES
 from safeclass.orgs import selectors as org_selectors
 
 
@@ -457,14 +459,20 @@ def _reason_text(message: Any, language: str) -> str:
 def chat_view(request: HttpRequest, session_id: int) -> HttpResponse:
     access = selectors.access_session(user=request.user, session_id=session_id)
     role = selectors.chat_role(access, request.user)
-    form = ChatForm(request.POST or None)
+    images = role == Sender.TEACHER or (role == Sender.STUDENT and access.session.student_images)
+    form = ChatForm(request.POST or None, request.FILES or None, images=images)
     if request.method == "POST":
         if role is None:
             raise Forbidden
         if form.is_valid():
+            upload = form.cleaned_data.get("image")
             try:
                 message = chat.chat_post(
-                    actor=Actor.from_request(request), access=access, text=form.cleaned_data["text"]
+                    actor=Actor.from_request(request),
+                    access=access,
+                    text=form.cleaned_data["text"],
+                    # One byte over the limit is enough for the service to refuse it.
+                    image=upload.read(MAX_IMAGE_BYTES + 1) if upload else None,
                 )
             except ServiceError as error:
                 apply_service_error(form, error)
@@ -487,8 +495,42 @@ def chat_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "form": form,
         "can_write": role is not None and not access.session.is_cancelled,
         "can_review": role == "teacher",
+        "can_post_images": images,
     }
     return render(request, "live/chat.html", context)
+
+
+@never_cache
+@require_GET
+def chat_image_view(request: HttpRequest, session_id: int, message_id: int) -> FileResponse:
+    """A chat picture, for those who may see its message; never a public file address."""
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    message = (
+        selectors.chat_messages_visible(access, request.user)
+        .filter(pk=message_id)
+        .exclude(image_sha256="")
+        .first()
+    )
+    if message is None:
+        raise NotFound
+    response = FileResponse(open_blob(message.image_sha256), content_type="image/jpeg")
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def chat_images_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The teacher's switch: may students post pictures in this lesson's chat?"""
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    allowed = request.POST.get("allowed") == "1"
+    chat.chat_images_set(actor=Actor.from_request(request), access=access, allowed=allowed)
+    if allowed:
+        messages.success(request, _("Students may now post pictures; each one is checked."))
+    else:
+        messages.success(request, _("Students can no longer post pictures."))
+    return redirect("live:chat", session_id=session_id)
 
 
 @never_cache

@@ -300,6 +300,11 @@ def check_image(data: bytes) -> ImageCheck:
     A low-quality hash is not compared (``trusted`` is False).
     """
     pdq, quality = pdq_of(data)
+    return match_hash(pdq, quality)
+
+
+def match_hash(pdq: str, quality: int) -> ImageCheck:
+    """Compare an image's PDQ hash (and its quality) with the active hash lists."""
     if quality < MIN_QUALITY:
         return ImageCheck(False, "", None, pdq, quality, trusted=False)
     matches = active_index().match(pdq, DEFAULT_THRESHOLD)

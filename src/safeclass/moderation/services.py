@@ -18,7 +18,9 @@ from safeclass.core.errors import ServiceError
 from safeclass.core.roles import Role
 from safeclass.moderation import selectors
 from safeclass.moderation.engine import Action, Category, Sender, Verdict, check
-from safeclass.moderation.hashlists import ImageCheck, check_image
+from safeclass.moderation.engine.images import ImageError, PreparedImage, prepare
+from safeclass.moderation.engine.reasons import reason_for
+from safeclass.moderation.hashlists import ImageCheck, check_image, match_hash
 from safeclass.moderation.models import ModerationEvent, SchoolPolicy
 from safeclass.notify import services as notify_services
 
@@ -96,7 +98,94 @@ def moderate(
     return Outcome(verdict=verdict, event=event)
 
 
-__all__ = ["ImageCheck", "Outcome", "check_image", "moderate", "policy_update"]
+# Uploads larger than this are refused before they are decoded.
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ImageOutcome:
+    """``image`` is the clean copy to store and show; ``blocked`` when it matched a hash list."""
+
+    image: PreparedImage
+    check: ImageCheck
+    event: ModerationEvent | None
+
+    @property
+    def blocked(self) -> bool:
+        return self.check.matched
+
+
+def moderate_image(
+    *,
+    school: Unit,
+    sender: Any,
+    sender_role: Sender,
+    on_roster: bool,
+    data: bytes,
+    context: str,
+) -> ImageOutcome:
+    """Check one uploaded image against the hash lists (CLS-2).
+
+    Unreadable or oversized uploads raise :class:`ServiceError` and change
+    nothing. An image that matches a list is blocked and kept as a reported
+    moderation event with its PDQ hash and SHA-256, never as a picture: the
+    platform must not hold or pass on such material. Runs inside the caller's
+    transaction, like :func:`moderate`.
+    """
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ServiceError(
+            _("A picture can be at most %(size)s MB.") % {"size": MAX_IMAGE_BYTES // (1024 * 1024)},
+            field="image",
+        )
+    try:
+        image = prepare(data)
+    except ImageError as error:
+        raise ServiceError(
+            _("This file is not a picture SafeClass can read (JPEG, PNG, GIF, WebP or BMP)."),
+            field="image",
+        ) from error
+    result = match_hash(image.pdq, image.quality)
+    if not result.matched:
+        return ImageOutcome(image=image, check=result, event=None)
+    reason = reason_for(Category.IMAGE, Action.BLOCK)
+    digest = hashlib.sha256(data).hexdigest()
+    event = ModerationEvent.objects.create(
+        school=school,
+        context=context[:60],
+        sender=sender,
+        sender_role=str(sender_role),
+        on_roster=on_roster,
+        action=Action.BLOCK.label,
+        categories=[str(Category.IMAGE)],
+        reasons=[{"category": str(Category.IMAGE), "vi": reason.vi, "en": reason.en}],
+        findings=[
+            {
+                "category": str(Category.IMAGE),
+                "evidence": f"{result.label} (distance {result.distance})",
+                "source": "pdq",
+                "pdq": image.pdq,
+                "sha256": digest,
+            }
+        ],
+        text="",
+        text_sha256=digest,
+        report=True,
+        counsellor=False,
+        strike=True,
+    )
+    return ImageOutcome(image=image, check=result, event=event)
+
+
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "ImageCheck",
+    "ImageOutcome",
+    "Outcome",
+    "check_image",
+    "moderate",
+    "moderate_image",
+    "policy_update",
+]
 
 ACTION_CHOICES = [action.label for action in Action]
 

@@ -22,6 +22,7 @@ import io
 import re
 from array import array
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -36,9 +37,11 @@ __all__ = [
     "MIN_QUALITY",
     "HashIndex",
     "ImageError",
+    "PreparedImage",
     "hamming",
     "is_pdq_hex",
     "pdq_of",
+    "prepare",
 ]
 
 # The distance up to which PDQ's authors and hash-sharing programmes treat two
@@ -138,6 +141,41 @@ def _decode(data: bytes) -> Image:
         raise ImageError("the image data is damaged or incomplete") from error
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedImage:
+    """An uploaded image decoded once: its hash and a clean copy to show.
+
+    ``jpeg`` is re-encoded from the decoded pixels (first frame, upright, at
+    most ``MAX_SIDE`` pixels on a side), so nothing of the upload but the
+    picture survives: no EXIF (a phone's GPS position), no comments, no
+    further frames, no bytes hidden after the image.
+    """
+
+    jpeg: bytes
+    width: int
+    height: int
+    pdq: str
+    quality: int
+
+
+def _hash(image: Image) -> tuple[str, int]:
+    import numpy as np
+    import pdqhash
+
+    pixels = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+    bits, quality = pdqhash.compute(pixels)
+    return _hex_from_bits([int(bit) for bit in bits]), int(quality)
+
+
+def prepare(data: bytes) -> PreparedImage:
+    """Decode, hash and re-encode an uploaded image (raises :class:`ImageError`)."""
+    image = _decode(data)
+    pdq, quality = _hash(image)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return PreparedImage(out.getvalue(), image.width, image.height, pdq, quality)
+
+
 def pdq_of(data: bytes) -> tuple[str, int]:
     """The PDQ hash (hexadecimal, see the module's docstring) and quality (0-100) of an image.
 
@@ -145,13 +183,7 @@ def pdq_of(data: bytes) -> tuple[str, int]:
     :class:`ImageError` for data that is not a readable image of an accepted
     format, or that has more than ``MAX_PIXELS`` pixels.
     """
-    import numpy as np
-    import pdqhash
-
-    image = _decode(data)
-    pixels = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
-    bits, quality = pdqhash.compute(pixels)
-    return _hex_from_bits([int(bit) for bit in bits]), int(quality)
+    return _hash(_decode(data))
 
 
 def hamming(a_hex: str, b_hex: str) -> int:

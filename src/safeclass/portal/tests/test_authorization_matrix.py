@@ -54,6 +54,7 @@ from safeclass.accounts.services import membership_grant, user_create
 from safeclass.classes.models import Enrollment, RosterImport, SchoolClass
 from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
+from safeclass.core.files import store_bytes
 from safeclass.core.roles import Role
 from safeclass.live.models import ChatMessage, Material, Session
 from safeclass.notify.models import Notification
@@ -512,6 +513,15 @@ TABLE: tuple[Row, ...] = (
     row("live:chat", "POST",
         "L    404  404  403  403  403  302  302  404  302  403  403",
         kwargs={"session_id": "{lesson}"}, data={"text": "Chào cả lớp"}),
+    # A picture in the chat: for whoever sees its (delivered) message.
+    row("live:chat_image", "GET",
+        "L    404  404  200  200  200  200  200  404  200  200  200",
+        kwargs={"session_id": "{lesson}", "message_id": "{picture}"}),
+    # Letting students post pictures: the class's teachers only (CLS-2).
+    row("live:chat_images", "POST",
+        "L    404  404  403  403  403  302  302  404  403  403  403",
+        kwargs={"session_id": "{lesson}"}, data={"allowed": "1"}),
+    row("live:chat_images", "GET", NO_GET, kwargs={"session_id": "{lesson}"}),
     # Everyone has a (possibly empty) review queue of their own lessons.
     row("live:review_queue", "GET",
         "L    200  200  200  200  200  200  200  200  200  200  200"),
@@ -655,7 +665,7 @@ def _objects() -> dict[str, str]:
     assert lesson is not None, "the demo seeds 5A's lessons"
     student = User.objects.get(username="hs.demo")
     parent = User.objects.get(username="ph.demo")
-    Session.objects.filter(pk=lesson.pk).update(chat_seq=1)  # the held message below is #1
+    Session.objects.filter(pk=lesson.pk).update(chat_seq=2)  # the messages below are #1 and #2
     ids: dict[str, Any] = {
         "school": school.pk,
         "department": Unit.objects.get(code="sgd-demo").pk,
@@ -691,6 +701,15 @@ def _objects() -> dict[str, str]:
         "token": secrets.token_urlsafe(32),
         "held": ChatMessage.objects.create(
             session=lesson, seq=1, sender=student, text="vào bit.ly/abc nhé", status="held"
+        ).pk,
+        "picture": ChatMessage.objects.create(
+            session=lesson,
+            seq=2,
+            sender=teacher,
+            status="delivered",
+            image_sha256=store_bytes(b"\xff\xd8\xff\xe0 a picture"),
+            image_width=1,
+            image_height=1,
         ).pk,
     }
     return {key: str(value) for key, value in ids.items()}

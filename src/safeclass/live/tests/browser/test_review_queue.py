@@ -1,5 +1,5 @@
 """In Chromium: a student's messages are moderated; the teacher approves one held
-message and rejects another (CLS-1, CLS-2, CLS-3)."""
+message and rejects another, and lets students post pictures (CLS-1, CLS-2, CLS-3)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from safeclass.accounts.models import User
 from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.demo.management.commands.seed_demo import DEMO_PASSWORD
 from safeclass.live.models import ChatMessage, Session
+from safeclass.moderation.tests.test_images import encode, picture
 from safeclass.notify.models import Notification
 
 pytestmark = pytest.mark.browser
@@ -87,3 +88,43 @@ def test_a_teacher_approves_and_rejects_held_messages(live_server_url: str, new_
     texts = classmate.locator(".chat-text").all_inner_texts()
     assert texts[0].startswith("Các bạn xem video") and texts[1] == "Em chào cô và các bạn ạ"
     assert not any("ngu như bò" in text for text in texts)
+
+
+def test_a_teacher_allows_pictures_and_a_student_posts_one(
+    live_server_url: str, new_context, tmp_path
+) -> None:
+    """CLS-2: no picture button until the teacher allows it; then a checked picture shows."""
+    call_command("seed_demo", verbosity=0)
+    student = User.objects.get(username="hs.demo")
+    accept_pending_rules(student)
+    lesson = Session.objects.filter(
+        school_class__name="5A", school_class__school__code="th-demo", teacher__username="gvcn.demo"
+    ).first()
+    assert lesson is not None
+    chat_url = f"{live_server_url}/buoi-hoc/{lesson.pk}/tro-chuyen/"
+    photo = tmp_path / "bai-lam.png"
+    photo.write_bytes(encode(picture()))
+
+    pupil = new_context().new_page()
+    sign_in(pupil, live_server_url, "hs.demo")
+    pupil.goto(chat_url)
+    assert pupil.locator("input[name=image]").count() == 0
+
+    teacher = new_context().new_page()
+    sign_in(teacher, live_server_url, "gvcn.demo")
+    teacher.goto(chat_url)
+    teacher.click("form.inline-form button[type=submit]")
+    teacher.wait_for_load_state()
+    assert Session.objects.get(pk=lesson.pk).student_images
+
+    pupil.goto(chat_url)
+    pupil.set_input_files("input[name=image]", str(photo))
+    pupil.fill("textarea[name=text]", "Bài làm của em ạ")
+    pupil.click("form.stacked button[type=submit]")
+    pupil.wait_for_load_state()
+    shown = pupil.locator("img.chat-image")
+    assert shown.count() == 1
+    # The browser really received and decoded the picture.
+    assert shown.evaluate("img => img.complete && img.naturalWidth") == 640
+    message = ChatMessage.objects.get(session=lesson, sender=student)
+    assert message.status == "delivered" and message.image_sha256
