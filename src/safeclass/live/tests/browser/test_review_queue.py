@@ -125,6 +125,10 @@ def test_a_teacher_allows_pictures_and_a_student_posts_one(
     shown = pupil.locator("img.chat-image")
     assert shown.count() == 1
     # The browser really received and decoded the picture.
-    assert shown.evaluate("img => img.complete && img.naturalWidth") == 640
+    pupil.wait_for_function(
+        "() => { const img = document.querySelector('img.chat-image');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
+    assert shown.evaluate("img => img.naturalWidth") == 640
     message = ChatMessage.objects.get(session=lesson, sender=student)
     assert message.status == "delivered" and message.image_sha256
