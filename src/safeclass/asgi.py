@@ -1,5 +1,5 @@
-"""The ASGI application: HTTP now; WebSocket routes join the router as the
-live classroom arrives."""
+"""The ASGI application: HTTP, and the live room's WebSocket (checked Origin,
+signed-in session)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,20 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeclass.settings")
 
-from channels.routing import ProtocolTypeRouter
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_application})
+from safeclass.live.routing import websocket_urlpatterns  # noqa: E402 (needs Django set up)
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

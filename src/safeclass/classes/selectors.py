@@ -350,3 +350,10 @@ def current_class_by_name(school_id: int, name: str) -> SchoolClass | None:
         .order_by("-school_year__starts_on")
         .first()
     )
+
+
+def teaches_class(user: Any, class_id: int) -> bool:
+    """Whether this person teaches the class (homeroom or subject)."""
+    return Teaching.objects.filter(
+        school_class_id=class_id, teacher_id=getattr(user, "pk", None)
+    ).exists()

@@ -7,6 +7,8 @@ message that the teacher approves appears where it was said.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -18,7 +20,8 @@ from safeclass.audit.services import audit_record
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
-from safeclass.live.models import ChatMessage, ChatStatus, Session, SessionStatus
+from safeclass.live import events, room
+from safeclass.live.models import ChatMessage, ChatStatus, Participant, Session, SessionStatus
 from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
 from safeclass.moderation import services as moderation_services
 from safeclass.moderation.data import Action, Category, Sender
@@ -67,6 +70,18 @@ def chat_post(
         raise ServiceError(
             _("Your teacher has not allowed pictures in this lesson."), field="image"
         )
+    restriction = room.chat_restriction(session, user, str(role))
+    if restriction is not None:
+        raise ServiceError(restriction, field="text")
+    controls = room.controls_of(session)
+    if role != Sender.TEACHER and controls.slow_mode_seconds:
+        since = timezone.now() - timedelta(seconds=controls.slow_mode_seconds)
+        if ChatMessage.objects.filter(session=session, sender=user, created_at__gt=since).exists():
+            raise ServiceError(
+                _("Slow mode is on: you can write one message every %(seconds)s seconds.")
+                % {"seconds": controls.slow_mode_seconds},
+                field="text",
+            )
     school = session.school_class.school
     context = f"live.session:{session.pk}"
     outcome = moderation_services.moderate(
@@ -89,6 +104,12 @@ def chat_post(
             field="text",
         )
     verdict = outcome.verdict
+    if (
+        role != Sender.TEACHER
+        and not controls.student_links
+        and Category.LINK in verdict.categories
+    ):
+        raise ServiceError(_("The teacher has turned links off for students."), field="text")
     status = _STATUS_OF[verdict.action]
     categories = [str(category) for category in verdict.categories]
     event = outcome.event
@@ -123,7 +144,34 @@ def chat_post(
         message.image_width, message.image_height = picture.width, picture.height
         message.image_sha256 = store_bytes(picture.jpeg)
     message.save()
+    _announce(session, message)
     return message
+
+
+def message_data(message: ChatMessage) -> dict[str, object]:
+    """A chat message as the room's clients show it."""
+    participant = Participant.objects.filter(
+        session_id=message.session_id, user_id=message.sender_id
+    ).first()
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "sender": message.sender_id,
+        "name": participant.display_name if participant else message.sender.full_name,
+        "text": message.text,
+        "status": message.status,
+        "image": reverse("live:chat_image", args=[message.session_id, message.pk])
+        if message.image_sha256
+        else "",
+    }
+
+
+def _announce(session: Session, message: ChatMessage) -> None:
+    """Delivered messages go to the room; held ones only to its teachers."""
+    if message.status == ChatStatus.DELIVERED:
+        events.emit(session, "chat", message_data(message))
+    elif message.status == ChatStatus.HELD:
+        events.emit(session, "chat_held", message_data(message), teachers_only=True)
 
 
 @transaction.atomic
@@ -165,6 +213,8 @@ def chat_review(
     message.reviewed_at = timezone.now()
     message.review_note = note.strip()[:300]
     message.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    if approve:
+        events.emit(access.session, "chat", message_data(message))
     audit_record(
         action="live.chat_approve" if approve else "live.chat_reject",
         actor=actor,

@@ -237,3 +237,182 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq}"
+
+
+# --- The live room (issue: live classroom) ------------------------------------------
+
+
+class LiveSettings(models.Model):
+    """Per-school rules for live lessons. Created with the defaults on first use."""
+
+    school = models.OneToOneField("orgs.Unit", on_delete=models.CASCADE, related_name="+")
+    # ACC-6: students may come in this many minutes before the start.
+    lobby_minutes = models.PositiveSmallIntegerField(_("lobby opens (minutes before)"), default=10)
+    # TRK-1: arriving later than the start plus this is "late".
+    late_after_minutes = models.PositiveSmallIntegerField(_("late after (minutes)"), default=5)
+    # Every student waits for the teacher, instead of being let in automatically.
+    admit_manually = models.BooleanField(_("the teacher admits every student"), default=False)
+    # FAM-2: tell parents when their child missed a lesson.
+    notify_absence = models.BooleanField(_("tell parents about an absence"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"live settings of {self.school_id}"
+
+
+class RoomRole(models.TextChoices):
+    TEACHER = "teacher", _("Teacher")
+    STUDENT = "student", _("Student")
+    GUEST = "guest", _("Guest")
+
+
+class ParticipantState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    ADMITTED = "admitted", _("Admitted")
+    DENIED = "denied", _("Denied")
+    REMOVED = "removed", _("Removed")
+
+
+class RoomControls(models.Model):
+    """The teacher's switches for one lesson (every change is audited)."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="controls")
+    started_at = models.DateTimeField(null=True, blank=True)  # the teacher opened the lesson
+    ended_at = models.DateTimeField(null=True, blank=True)  # the teacher ended it for everyone
+    locked = models.BooleanField(default=False)  # nobody new comes in, not even to the lobby
+    chat_off = models.BooleanField(default=False)  # students cannot write
+    slow_mode_seconds = models.PositiveSmallIntegerField(default=0)
+    student_links = models.BooleanField(default=True)  # links go to moderation; off: refused
+    suspended = models.BooleanField(default=False)  # "suspend student activity"
+    private_questions = models.BooleanField(default=False)  # student → teacher questions
+    pinned = models.CharField(max_length=300, blank=True)
+    # The number of the last room event (see RoomEvent.seq).
+    event_seq = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"controls of {self.session_id}"
+
+
+class Participant(models.Model):
+    """One person's place in one lesson: admitted, waiting, denied or removed."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=8, choices=RoomRole.choices)
+    state = models.CharField(max_length=8, choices=ParticipantState.choices)
+    # ACC-3: the name everyone sees, from the school's policy; nobody can change it here.
+    display_name = models.CharField(max_length=150)
+    on_roster = models.BooleanField(default=True)
+    # Removed with "do not let back in for this session".
+    banned = models.BooleanField(default=False)
+    chat_muted = models.BooleanField(default=False)
+    hand_raised_at = models.DateTimeField(null=True, blank=True)
+    # ACC-4: the one live connection this account may have in this lesson.
+    connection = models.CharField(max_length=64, blank=True)
+    takeovers = models.PositiveSmallIntegerField(default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="live_participant_once")
+        ]
+        ordering = ["session", "role", "display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} in {self.session_id}"
+
+
+class Presence(models.Model):
+    """One stretch of time a participant was connected (TRK-1: attendance)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="presences")
+    connection = models.CharField(max_length=64)
+    joined_at = models.DateTimeField()
+    # Still connected while empty; a server that died leaves it open until the
+    # lesson's end closes it (see attendance.close_open_presences).
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["participant", "joined_at"]
+        indexes = [models.Index(fields=["connection"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.joined_at:%H:%M}–{self.left_at or ''}"
+
+
+class GuestInvite(models.Model):
+    """A named guest (an inspector, a visiting teacher) invited to one lesson by its teacher."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="guest_invites")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="live_guest_once")]
+
+    def __str__(self) -> str:
+        return f"guest {self.user_id} in {self.session_id}"
+
+
+class RoomEvent(models.Model):
+    """The durable log of a lesson's room: admissions, presence, controls, chat.
+
+    Numbered per lesson when stored; the socket only says "there is news",
+    and a client that reconnects or sees a gap reads everything after the
+    last number it has (architecture §6).
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="room_events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    # Only the teachers see it (an entry refused, a take-over, a waiting guest).
+    teachers_only = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="live_room_event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.kind}"
+
+
+class AttendanceStatus(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class AttendanceCorrection(models.Model):
+    """A teacher's correction of one student's computed status, with the reason (audited)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=AttendanceStatus.choices)
+    reason = models.CharField(max_length=300)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "student"], name="live_correction_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.status} in {self.session_id}"

@@ -20,7 +20,10 @@ from safeclass.live.models import (
     ChatStatus,
     Material,
     MaterialView,
+    Participant,
+    ParticipantState,
     PeriodTime,
+    RoomEvent,
     Session,
     WeeklySlot,
 )
@@ -247,3 +250,28 @@ def access_chat_message(*, user: Any, message_id: int) -> ChatMessage:
     if message is None:
         raise NotFound
     return message
+
+
+def room_participants(session: Session, *, teacher: bool) -> list[Participant]:
+    """Who is in the room; teachers also see who waits and who was turned away."""
+    found = Participant.objects.filter(session=session).select_related("user")
+    if not teacher:
+        found = found.filter(state=ParticipantState.ADMITTED)
+    return list(found.order_by("role", "display_name"))
+
+
+def room_participant(*, session_id: int, user: Any) -> Participant:
+    """One's own place in a lesson's room; "not found" if one never came."""
+    found = Participant.objects.filter(session_id=session_id, user=user).first()
+    if found is None:
+        raise NotFound
+    return found
+
+
+def room_security_events(session: Session) -> list[RoomEvent]:
+    """Entries refused, take-overs, removed people trying again: for the teachers."""
+    return list(
+        RoomEvent.objects.filter(
+            session=session, kind__in=["entry_refused", "takeover", "removed_retry"]
+        ).order_by("-seq")[:20]
+    )

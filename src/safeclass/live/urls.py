@@ -17,6 +17,14 @@ urlpatterns = [
     path("buoi-hoc/<int:session_id>/tai-lieu/", views.material_add_view, name="material_add"),
     path("tai-lieu/<int:material_id>/", views.material_open_view, name="material_open"),
     path("tai-lieu/<int:material_id>/go/", views.material_remove_view, name="material_remove"),
+    path("buoi-hoc/<int:session_id>/phong/", views.room_view, name="room"),
+    path(
+        "buoi-hoc/<int:session_id>/phong/dieu-khien/",
+        views.room_control_view,
+        name="room_control",
+    ),
+    path("buoi-hoc/<int:session_id>/phong/su-kien/", views.room_events_view, name="room_events"),
+    path("buoi-hoc/<int:session_id>/diem-danh/", views.attendance_view, name="attendance"),
     path("buoi-hoc/<int:session_id>/tro-chuyen/", views.chat_view, name="chat"),
     path(
         "buoi-hoc/<int:session_id>/tro-chuyen/anh/<int:message_id>/",

@@ -7,13 +7,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language as translation_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +33,8 @@ from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import open_blob
 from safeclass.core.forms import apply_service_error
 from safeclass.core.roles import Capability
-from safeclass.live import chat, selectors, services
+from safeclass.live import attendance, chat, events, room, selectors, services
+from safeclass.live.exports import attendance_xlsx
 from safeclass.live.forms import (
     CancelForm,
     ChatForm,
@@ -38,7 +46,7 @@ from safeclass.live.forms import (
     SlotForm,
 )
 from safeclass.live.ical import calendar_bytes
-from safeclass.live.models import MaterialKind, Weekday
+from safeclass.live.models import AttendanceStatus, MaterialKind, Weekday
 from safeclass.moderation.data import Sender
 from safeclass.moderation.services import MAX_IMAGE_BYTES
 from safeclass.orgs import selectors as org_selectors
@@ -564,3 +572,172 @@ def review_view(request: HttpRequest, message_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The message stays hidden; its sender was told kindly."))
     return redirect("live:review_queue")
+
+
+# --- the live room ----------------------------------------------------------------------
+
+_REFUSALS = {
+    room.Refusal.NOT_ALLOWED: (
+        403,
+        _lazy(
+            "This lesson is only for its class, its teachers and the guests they invited. "
+            "Your attempt was recorded and the teacher was told."
+        ),
+    ),
+    room.Refusal.REMOVED: (403, _lazy("The teacher removed you from this lesson.")),
+    room.Refusal.DENIED: (403, _lazy("The teacher did not let you into this lesson.")),
+    room.Refusal.TOO_EARLY: (200, _lazy("The lesson has not opened yet.")),
+    room.Refusal.LOCKED: (
+        200,
+        _lazy("The teacher has locked the room. Ask your teacher or homeroom teacher."),
+    ),
+    room.Refusal.ENDED: (200, _lazy("This lesson has ended.")),
+    room.Refusal.CANCELLED: (200, _lazy("This lesson was cancelled.")),
+}
+
+
+def _request_meta(request: HttpRequest) -> dict[str, str]:
+    return {
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+    }
+
+
+@never_cache
+@require_GET
+def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The lesson's room: refused, waiting in the lobby, or in (ACC-1, ACC-5, ACC-6)."""
+    entry = room.room_enter(
+        actor=Actor.from_request(request),
+        session_id=session_id,
+        request_meta=_request_meta(request),
+    )
+    session = entry.session
+    if entry.refusal is not None:
+        status, message = _REFUSALS[entry.refusal]
+        context = {
+            "session": session,
+            "message": message,
+            "refusal": str(entry.refusal),
+            "opens_at": entry.opens_at,
+            "hotline": True,
+        }
+        return render(request, "live/room_refused.html", context, status=status)
+    participant = entry.participant
+    if participant is None:  # every path without a participant is a refusal
+        raise NotFound
+    if not entry.admitted:
+        return render(
+            request,
+            "live/room_waiting.html",
+            {"session": session, "participant": participant},
+        )
+    teacher = participant.role == "teacher"
+    controls = room.controls_of(session)
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    rows = [
+        {"message": m, "data": chat.message_data(m)}
+        for m in selectors.chat_messages_visible(access, request.user)
+    ]
+    context = {
+        "session": session,
+        "entry": entry,
+        "phase": str(entry.phase),
+        "participant": participant,
+        "teacher": teacher,
+        "controls": controls,
+        "participants": selectors.room_participants(session, teacher=teacher),
+        "materials": selectors.session_materials(session),
+        "rows": rows,
+        "last_seq": controls.event_seq,
+        "slow_mode_choices": room.SLOW_MODE_CHOICES,
+        "security_events": selectors.room_security_events(session) if teacher else [],
+    }
+    return render(request, "live/room.html", context)
+
+
+@require_POST
+def room_control_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """One teacher control, from the room page's buttons (audited in the service)."""
+    action = request.POST.get("action", "")
+    params: dict[str, Any] = {}
+    for name in ("participant_id", "seconds", "text", "username"):
+        if name in request.POST:
+            params[name] = request.POST[name]
+    if "on" in request.POST:
+        params["on"] = request.POST["on"] == "1"
+    if "ban" in request.POST:
+        params["ban"] = request.POST["ban"] == "1"
+    try:
+        if "participant_id" in params:
+            int(params["participant_id"])
+        if "seconds" in params:
+            int(params["seconds"])
+        room.room_control(
+            actor=Actor.from_request(request), session_id=session_id, action=action, **params
+        )
+    except ValueError:
+        messages.error(request, _("That control needs a number."))
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    return redirect("live:room", session_id=session_id)
+
+
+@never_cache
+@require_GET
+def room_events_view(request: HttpRequest, session_id: int) -> JsonResponse:
+    """The room's log after ``?after=N``, for clients that cannot keep a socket open."""
+    participant = selectors.room_participant(session_id=session_id, user=request.user)
+    try:
+        after = max(0, int(request.GET.get("after", "0")))
+    except ValueError:
+        after = 0
+    teacher = participant.role == "teacher"
+    found = [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
+    return JsonResponse({"state": participant.state, "events": found})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def attendance_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A lesson's attendance sheet (TRK-1); its teachers correct a status with a reason."""
+    access = selectors.access_session(user=request.user, session_id=session_id)
+    if not access.sees_views:
+        raise Forbidden
+    session = access.session
+    can_correct = room.teaches(session, request.user)
+    if request.method == "POST":
+        try:
+            attendance.correct(
+                actor=Actor.from_request(request),
+                session_id=session.pk,
+                student_id=int(request.POST.get("student", "0")),
+                status=request.POST.get("status", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ValueError:
+            messages.error(request, _("Choose a student."))
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The status was corrected and the change recorded."))
+        return redirect("live:attendance", session_id=session.pk)
+    lines = attendance.sheet(session)
+    if request.GET.get("format") == "xlsx":
+        data = attendance_xlsx(session, lines)
+        response = HttpResponse(
+            data,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        day = timezone.localtime(session.starts_at).strftime("%Y-%m-%d")
+        response["Content-Disposition"] = (
+            f'attachment; filename="diem-danh-{session.school_class.name}-{day}.xlsx"'
+        )
+        return response
+    context = {
+        "session": session,
+        "lines": lines,
+        "can_correct": can_correct,
+        "statuses": AttendanceStatus.choices,
+    }
+    return render(request, "live/attendance.html", context)

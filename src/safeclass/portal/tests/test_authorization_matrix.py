@@ -56,7 +56,7 @@ from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.core.files import store_bytes
 from safeclass.core.roles import Role
-from safeclass.live.models import ChatMessage, Material, Session
+from safeclass.live.models import ChatMessage, Material, Participant, Session
 from safeclass.notify.models import Notification
 from safeclass.orgs.models import Unit
 
@@ -513,6 +513,30 @@ TABLE: tuple[Row, ...] = (
     row("live:chat", "POST",
         "L    404  404  403  403  403  302  302  404  302  403  403",
         kwargs={"session_id": "{lesson}"}, data={"text": "Chào cả lớp"}),
+    # The lesson room: entry depends on who you are (ACC-1, ACC-5). The class's
+    # teachers come in; its students come in, wait or are told it is too early
+    # (200 either way); everyone else is refused (403) and the attempt recorded.
+    row("live:room", "GET",
+        "L    403  403  403  403  403  200  200  403  200  403  403",
+        kwargs={"session_id": "{lesson}"}),
+    # Room controls: the class's teachers only.
+    row("live:room_control", "POST",
+        "L    403  403  403  403  403  302  302  403  403  403  403",
+        kwargs={"session_id": "{lesson}"}, data={"action": "lock", "on": "1"}),
+    row("live:room_control", "GET", NO_GET, kwargs={"session_id": "{lesson}"}),
+    # The room's log: for those with a place in the room (here the homeroom
+    # teacher and the student; see _objects).
+    row("live:room_events", "GET",
+        "L    404  404  404  404  404  200  404  404  200  404  404",
+        kwargs={"session_id": "{lesson}"}),
+    # Attendance (TRK-1): school staff who see the class's students and the
+    # platform operator read it; only the class's teachers correct it.
+    row("live:attendance", "GET",
+        "L    404  404  200  200  200  200  200  404  403  403  200",
+        kwargs={"session_id": "{lesson}"}),
+    row("live:attendance", "POST",
+        "L    404  404  403  403  403  302  302  404  403  403  403",
+        kwargs={"session_id": "{lesson}"}, data={"student": "{student}", "status": "x"}),
     # A picture in the chat: for whoever sees its (delivered) message.
     row("live:chat_image", "GET",
         "L    404  404  200  200  200  200  200  404  200  200  200",
@@ -712,6 +736,10 @@ def _objects() -> dict[str, str]:
             image_height=1,
         ).pk,
     }
+    for user, role in ((teacher, "teacher"), (student, "student")):
+        Participant.objects.create(
+            session=lesson, user=user, role=role, state="admitted", display_name=user.full_name
+        )
     return {key: str(value) for key, value in ids.items()}
 
 

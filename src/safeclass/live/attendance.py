@@ -1,0 +1,281 @@
+"""Attendance from the room's connections (TRK-1) and one connection per account (ACC-4).
+
+Every live connection opens a :class:`Presence`; closing it (or the same
+account connecting again elsewhere) closes it. Statuses are computed from
+these intervals against the lesson's times and the school's grace period, and
+a teacher may correct a status with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safeclass.accounts import selectors as account_selectors
+from safeclass.audit.services import audit_record
+from safeclass.classes import selectors as class_selectors
+from safeclass.core.context import Actor
+from safeclass.core.errors import Forbidden, NotFound, ServiceError
+from safeclass.live import events, room
+from safeclass.live.models import (
+    AttendanceCorrection,
+    AttendanceStatus,
+    Participant,
+    ParticipantState,
+    Presence,
+    RoomRole,
+    Session,
+)
+
+# Leaving this long before the end, and not coming back, is "left early".
+LEFT_EARLY_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Joined:
+    participant_id: int
+    teacher: bool
+    connection: str
+
+
+@transaction.atomic
+def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
+    """A socket opens: admitted participants only. Takes over any other connection
+    of the same account in this lesson (ACC-4)."""
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("session", "session__school_class")
+        .filter(session_id=session_id, user=user)
+        .first()
+    )
+    if participant is None or participant.state != ParticipantState.ADMITTED:
+        return None
+    session = participant.session
+    controls = room.controls_of(session)
+    phase = room.phase_of(session, controls, room.settings_of(session.school_class.school_id))
+    if phase in {room.Phase.ENDED, room.Phase.CANCELLED, room.Phase.SCHEDULED}:
+        return None
+    now = timezone.now()
+    previous = participant.connection
+    if previous:
+        closed = Presence.objects.filter(
+            participant=participant, connection=previous, left_at__isnull=True
+        ).update(left_at=now)
+        if closed:
+            participant.takeovers += 1
+            events.emit(
+                session,
+                "takeover",
+                {"participant": participant.pk, "name": participant.display_name},
+                teachers_only=True,
+            )
+            if participant.takeovers == room.SHARED_ACCOUNT_TAKEOVERS:
+                audit_record(
+                    action="security.shared_account_suspected",
+                    actor=Actor(user=user),
+                    target=session,
+                    unit_id=session.school_class.school_id,
+                    data={"session": session.pk, "takeovers": participant.takeovers},
+                )
+        events.disconnect_member(session.pk, user.pk, reason="takeover", keep=connection)
+    participant.connection = connection
+    participant.save(update_fields=["connection", "takeovers"])
+    Presence.objects.create(participant=participant, connection=connection, joined_at=now)
+    events.emit(session, "participant", events.participant_data(participant))
+    return Joined(participant.pk, participant.role == RoomRole.TEACHER, connection)
+
+
+@transaction.atomic
+def disconnect(*, connection: str) -> None:
+    """A socket closed: close its interval; the account is offline unless it connected again."""
+    now = timezone.now()
+    presence = (
+        Presence.objects.select_related("participant", "participant__session")
+        .filter(connection=connection, left_at__isnull=True)
+        .first()
+    )
+    if presence is not None:
+        Presence.objects.filter(pk=presence.pk).update(left_at=now)
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("session")
+        .filter(connection=connection)
+        .first()
+    )
+    if participant is not None:
+        participant.connection = ""
+        participant.hand_raised_at = None
+        participant.save(update_fields=["connection", "hand_raised_at"])
+        events.emit(participant.session, "participant", events.participant_data(participant))
+
+
+@transaction.atomic
+def hand(*, session_id: int, user: Any, up: bool) -> None:
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("session")
+        .filter(session_id=session_id, user=user, state=ParticipantState.ADMITTED)
+        .first()
+    )
+    if participant is None:
+        raise Forbidden
+    participant.hand_raised_at = timezone.now() if up else None
+    participant.save(update_fields=["hand_raised_at"])
+    events.emit(participant.session, "participant", events.participant_data(participant))
+
+
+# --- computing attendance ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One student's attendance in one lesson."""
+
+    student: Any
+    roster_no: int
+    display_name: str
+    status: str
+    computed: str  # before any correction
+    first_in: datetime | None
+    last_out: datetime | None
+    minutes: int
+    correction: AttendanceCorrection | None
+
+
+def _merged(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def status_of(
+    intervals: list[tuple[datetime, datetime | None]],
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    late_after: timedelta,
+    now: datetime,
+) -> tuple[str, datetime | None, datetime | None, int]:
+    """(status, first in, last out, minutes present) from raw intervals.
+
+    An interval still open counts up to ``now`` (or the end of the lesson).
+    Time before the start (the lobby) counts as present from the start.
+    """
+    horizon = min(now, ends_at)
+    closed = [(start, end if end is not None else max(start, horizon)) for start, end in intervals]
+    if not closed:
+        return AttendanceStatus.ABSENT, None, None, 0
+    merged = _merged(closed)
+    first_in = merged[0][0]
+    last_out = merged[-1][1]
+    seconds = sum(
+        max(0.0, (min(end, ends_at) - max(start, starts_at)).total_seconds())
+        for start, end in merged
+    )
+    minutes = int(seconds // 60)
+    still_in = any(end is None for _start, end in intervals)
+    if first_in > starts_at + late_after:
+        status = AttendanceStatus.LATE
+    elif (
+        not still_in
+        and now >= ends_at - LEFT_EARLY_MARGIN
+        and last_out < ends_at - LEFT_EARLY_MARGIN
+    ):
+        status = AttendanceStatus.LEFT_EARLY
+    else:
+        status = AttendanceStatus.ON_TIME
+    return status, first_in, last_out, minutes
+
+
+def sheet(session: Session, now: datetime | None = None) -> list[Line]:
+    """Every enrolled student's attendance in one lesson, in roster order."""
+    now = now or timezone.now()
+    live_settings = room.settings_of(session.school_class.school_id)
+    late_after = timedelta(minutes=live_settings.late_after_minutes)
+    roster = list(class_selectors.class_roster(session.school_class))
+    names = {
+        entry.enrollment.pk: entry.display_name
+        for entry in class_selectors.display_names(session.school_class, roster)
+    }
+    intervals: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for presence in Presence.objects.filter(
+        participant__session=session, participant__role=RoomRole.STUDENT
+    ).values("participant__user_id", "joined_at", "left_at"):
+        intervals.setdefault(presence["participant__user_id"], []).append(
+            (presence["joined_at"], presence["left_at"])
+        )
+    corrections = {
+        c.student_id: c
+        for c in AttendanceCorrection.objects.filter(session=session).select_related("corrected_by")
+    }
+    lines = []
+    for enrollment in roster:
+        computed, first_in, last_out, minutes = status_of(
+            intervals.get(enrollment.student_id, []),
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            late_after=late_after,
+            now=now,
+        )
+        correction = corrections.get(enrollment.student_id)
+        lines.append(
+            Line(
+                student=enrollment.student,
+                roster_no=enrollment.roster_no,
+                display_name=names.get(enrollment.pk, enrollment.student.full_name),
+                status=correction.status if correction else computed,
+                computed=computed,
+                first_in=first_in,
+                last_out=last_out,
+                minutes=minutes,
+                correction=correction,
+            )
+        )
+    return lines
+
+
+@transaction.atomic
+def correct(
+    *, actor: Actor, session_id: int, student_id: int, status: str, reason: str
+) -> AttendanceCorrection:
+    """A teacher of the class corrects one student's status, with a reason (audited)."""
+    user = account_selectors.acting_user(actor)
+    session = Session.objects.select_related("school_class").filter(pk=session_id).first()
+    if session is None or user is None:
+        raise NotFound
+    if not room.teaches(session, user):
+        raise Forbidden
+    if status not in AttendanceStatus.values:
+        raise ServiceError(_("Choose an attendance status."), field="status")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ServiceError(_("Say why the status is corrected."), field="reason")
+    if len(reason) > 300:
+        raise ServiceError(_("The reason can be at most 300 characters."), field="reason")
+    enrollment = (
+        class_selectors.class_roster(session.school_class).filter(student_id=student_id).first()
+    )
+    if enrollment is None:
+        raise NotFound
+    correction, _created = AttendanceCorrection.objects.update_or_create(
+        session=session,
+        student_id=student_id,
+        defaults={"status": status, "reason": reason, "corrected_by": user},
+    )
+    audit_record(
+        action="live.attendance_correct",
+        actor=actor,
+        target=session,
+        unit_id=session.school_class.school_id,
+        data={"session": session.pk, "student": student_id, "status": status},
+    )
+    return correction

@@ -1,0 +1,145 @@
+"""The room's WebSocket: a notification channel over the database's log (architecture §6).
+
+A socket opens only for a signed-in participant the room admitted (ACC-1);
+the ASGI stack checks the Origin and the session cookie first. Events arrive
+numbered; a client, and this consumer on its behalf, re-reads the log from
+the database whenever a number is missing, so a dropped announcement costs a
+query, never a message. Removal, a take-over from another device (ACC-4) and
+the end of the lesson close the socket at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from safeclass.core.context import Actor
+from safeclass.core.errors import ServiceError
+from safeclass.live import attendance, events
+
+# Close codes (4000-4999 are the application's own).
+CLOSE_SIGN_IN = 4401
+CLOSE_NOT_ADMITTED = 4403
+CLOSE_REASONS = {"removed": 4410, "takeover": 4409, "ended": 4404}
+
+
+def _events_after(session_id: int, after: int, teacher: bool) -> list[dict[str, Any]]:
+    return [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
+
+
+def _post(session_id: int, user: Any, text: str) -> dict[str, Any]:
+    from safeclass.live import chat, selectors
+
+    access = selectors.access_session(user=user, session_id=session_id)
+    try:
+        message = chat.chat_post(actor=Actor(user=user), access=access, text=text)
+    except ServiceError as error:
+        return {"type": "chat_result", "ok": False, "error": str(error.message)}
+    return {"type": "chat_result", "ok": True, "seq": message.seq, "status": message.status}
+
+
+class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    session_id: int
+    connection: str
+    teacher: bool
+    last_seq: int
+    joined: bool
+
+    async def connect(self) -> None:
+        self.joined = False
+        user = self.scope.get("user")
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_SIGN_IN)
+            return
+        self.connection = uuid.uuid4().hex
+        joined = await database_sync_to_async(attendance.connect)(
+            session_id=self.session_id, user=user, connection=self.connection
+        )
+        if joined is None:
+            await self.close(code=CLOSE_NOT_ADMITTED)
+            return
+        self.joined = True
+        self.teacher = joined.teacher
+        self.user_id = user.pk
+        layer = self.channel_layer
+        await layer.group_add(events.room_group(self.session_id), self.channel_name)
+        await layer.group_add(events.member_group(self.session_id, user.pk), self.channel_name)
+        if self.teacher:
+            await layer.group_add(events.teachers_group(self.session_id), self.channel_name)
+        await self.accept()
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            after = max(0, int(query.get("after", ["0"])[0]))
+        except ValueError:
+            after = 0
+        self.last_seq = after
+        await self.send_json(
+            {"type": "hello", "connection": self.connection, "teacher": self.teacher}
+        )
+        await self.resume(after)
+
+    async def resume(self, after: int) -> None:
+        found = await database_sync_to_async(_events_after)(self.session_id, after, self.teacher)
+        for event in found:
+            await self.send_json({"type": "event", **event})
+            self.last_seq = event["seq"]
+
+    async def room_event(self, message: dict[str, Any]) -> None:
+        event = message["event"]
+        if self.teacher and event["kind"] == "private":
+            return  # the full event comes through the teachers' group
+        if event["seq"] <= self.last_seq:
+            return
+        if event["seq"] != self.last_seq + 1:
+            await self.resume(self.last_seq)  # a gap: read the log
+            return
+        await self.send_json({"type": "event", **event})
+        self.last_seq = event["seq"]
+
+    async def member_close(self, message: dict[str, Any]) -> None:
+        if message.get("keep") and message["keep"] == self.connection:
+            return
+        reason = message.get("reason", "")
+        await self.send_json({"type": "closed", "reason": reason})
+        await self.close(code=CLOSE_REASONS.get(reason, 4000))
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "resume":
+            try:
+                after = max(0, int(content.get("after", self.last_seq)))
+            except (TypeError, ValueError):
+                after = self.last_seq
+            await self.resume(after)
+        elif kind == "chat":
+            text = content.get("text")
+            if isinstance(text, str):
+                result = await database_sync_to_async(_post)(
+                    self.session_id, self.scope["user"], text
+                )
+                await self.send_json(result)
+        elif kind == "hand":
+            await database_sync_to_async(attendance.hand)(
+                session_id=self.session_id, user=self.scope["user"], up=bool(content.get("up"))
+            )
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "last_seq": self.last_seq})
+
+    async def disconnect(self, code: int) -> None:
+        if not getattr(self, "joined", False):
+            return
+        layer = self.channel_layer
+        await layer.group_discard(events.room_group(self.session_id), self.channel_name)
+        await layer.group_discard(
+            events.member_group(self.session_id, self.user_id), self.channel_name
+        )
+        if self.teacher:
+            await layer.group_discard(events.teachers_group(self.session_id), self.channel_name)
+        await database_sync_to_async(attendance.disconnect)(connection=self.connection)

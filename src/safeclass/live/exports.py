@@ -1,0 +1,69 @@
+"""Attendance as a spreadsheet (TRK-1)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import openpyxl
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl.styles import Font
+
+from safeclass.live.attendance import Line
+from safeclass.live.models import AttendanceStatus, Session
+
+
+def _time(value: object) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%H:%M")  # type: ignore[arg-type]
+
+
+def attendance_xlsx(session: Session, lines: Sequence[Line]) -> bytes:
+    """One lesson's sheet: roster number, name, status, first in, last out, minutes, correction."""
+    book = openpyxl.Workbook()
+    sheet = book.create_sheet(index=0)
+    book.remove(book.worksheets[1])  # the empty default sheet
+    sheet.title = _("Attendance")[:31]
+    start = timezone.localtime(session.starts_at)
+    sheet.append(
+        [
+            f"{session.school_class.name} · {session.title or ''} · "
+            f"{start:%d/%m/%Y %H:%M}–{timezone.localtime(session.ends_at):%H:%M}"
+        ]
+    )
+    sheet.append([])
+    header = [
+        _("No."),
+        _("Student"),
+        _("Status"),
+        _("First in"),
+        _("Last out"),
+        _("Minutes present"),
+        _("Correction"),
+    ]
+    sheet.append(header)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    labels = dict(AttendanceStatus.choices)
+    for line in lines:
+        correction = ""
+        if line.correction is not None:
+            correction = f"{labels.get(line.computed, line.computed)} → {line.correction.reason}"
+        sheet.append(
+            [
+                line.roster_no,
+                line.display_name,
+                str(labels.get(line.status, line.status)),
+                _time(line.first_in),
+                _time(line.last_out),
+                line.minutes,
+                correction,
+            ]
+        )
+    for column, width in zip("ABCDEFG", (6, 34, 14, 10, 10, 16, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

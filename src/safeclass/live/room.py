@@ -1,0 +1,405 @@
+"""The live room: who may come in, when, under which name, and the teacher's controls.
+
+Entry depends only on who you are (ACC-1, ACC-5): there is no class-wide link,
+code or password, and a lesson's address grants nothing by itself. The class's
+teachers come in directly; enrolled students who verified their account and
+accepted the class rules are let in from the lobby's opening (ACC-6) unless the
+school wants the teacher to admit everyone; guests must be invited by name and
+always wait; anyone else is refused and the attempt is a security event shown
+to the teacher at once and kept in the audit log.
+
+Everything that happens in the room is written to :class:`RoomEvent` with the
+lesson's next number, then announced (see :mod:`safeclass.live.events`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safeclass.accounts import selectors as account_selectors
+from safeclass.audit.services import audit_record
+from safeclass.classes import selectors as class_selectors
+from safeclass.core.context import Actor
+from safeclass.core.errors import Forbidden, NotFound, ServiceError
+from safeclass.live import events
+from safeclass.live.models import (
+    GuestInvite,
+    LiveSettings,
+    Participant,
+    ParticipantState,
+    RoomControls,
+    RoomRole,
+    Session,
+    SessionStatus,
+)
+
+# Repeated take-overs of one account in one lesson: possibly a shared account (ACC-4).
+SHARED_ACCOUNT_TAKEOVERS = 3
+SLOW_MODE_CHOICES = (0, 5, 10, 30, 60)
+
+
+class Phase(StrEnum):
+    SCHEDULED = "scheduled"  # before the lobby opens
+    LOBBY = "lobby"  # students may come in and wait; the teacher has not started
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+def settings_of(school_id: int) -> LiveSettings:
+    """The school's live settings (the defaults, unsaved, if it never changed them)."""
+    found = LiveSettings.objects.filter(school_id=school_id).first()
+    return found if found is not None else LiveSettings(school_id=school_id)
+
+
+def controls_of(session: Session) -> RoomControls:
+    found = RoomControls.objects.filter(session=session).first()
+    return found if found is not None else RoomControls(session=session)
+
+
+def lobby_opens_at(session: Session, live_settings: LiveSettings) -> datetime:
+    return session.starts_at - timedelta(minutes=live_settings.lobby_minutes)
+
+
+def phase_of(
+    session: Session,
+    controls: RoomControls,
+    live_settings: LiveSettings,
+    now: datetime | None = None,
+) -> Phase:
+    now = now or timezone.now()
+    if session.status == SessionStatus.CANCELLED:
+        return Phase.CANCELLED
+    if controls.ended_at is not None:
+        return Phase.ENDED
+    if controls.started_at is not None:
+        return Phase.LIVE
+    if now >= session.ends_at:
+        return Phase.ENDED
+    if now >= lobby_opens_at(session, live_settings):
+        return Phase.LOBBY
+    return Phase.SCHEDULED
+
+
+def teaches(session: Session, user: Any) -> bool:
+    if session.teacher_id == getattr(user, "pk", None):
+        return True
+    return class_selectors.teaches_class(user, session.school_class_id)
+
+
+class Refusal(StrEnum):
+    NOT_ALLOWED = "not_allowed"  # not in this class, not invited: a security event
+    REMOVED = "removed"  # removed by the teacher for this lesson
+    DENIED = "denied"  # the teacher said no
+    TOO_EARLY = "too_early"
+    LOCKED = "locked"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The outcome of coming to a lesson's room."""
+
+    session: Session
+    phase: Phase
+    participant: Participant | None
+    refusal: Refusal | None = None
+    opens_at: datetime | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.participant is not None and self.participant.state == ParticipantState.ADMITTED
+
+
+def _role_of(session: Session, user: Any) -> tuple[RoomRole | None, str, bool]:
+    """(role, display name, on the roster) of a person for this lesson; role None: a stranger."""
+    if teaches(session, user):
+        return RoomRole.TEACHER, user.full_name, True
+    enrollment = class_selectors.enrollment_of(user, session.school_class)
+    if enrollment is not None:
+        return RoomRole.STUDENT, class_selectors.display_name_of(enrollment), True
+    if GuestInvite.objects.filter(session=session, user=user).exists():
+        return RoomRole.GUEST, user.full_name, False
+    return None, user.full_name, False
+
+
+def _student_may_pass(session: Session, user: Any, live_settings: LiveSettings) -> bool:
+    """Let in without the teacher: a verified account whose class rules are accepted."""
+    if live_settings.admit_manually or not user.is_verified_account:
+        return False
+    pending = class_selectors.rules_pending_for(user)
+    return not any(p.school_class.pk == session.school_class_id for p in pending)
+
+
+@transaction.atomic
+def room_enter(
+    *, actor: Actor, session_id: int, request_meta: dict[str, str] | None = None
+) -> Entry:
+    """Come to a lesson's room: admitted, waiting, or refused (see the module's docstring)."""
+    user = account_selectors.acting_user(actor)
+    if user is None:
+        raise Forbidden
+    session = (
+        Session.objects.select_related("school_class", "school_class__school")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise NotFound
+    school_id = session.school_class.school_id
+    live_settings = settings_of(school_id)
+    controls = _controls_for_update(session)
+    phase = phase_of(session, controls, live_settings)
+    role, display_name, on_roster = _role_of(session, user)
+    if role is None:
+        events.emit(
+            session,
+            "entry_refused",
+            {"name": user.full_name, "user": user.pk},
+            teachers_only=True,
+        )
+        audit_record(
+            action="security.live_entry_refused",
+            actor=actor,
+            target=session,
+            unit_id=school_id,
+            data={"session": session.pk, **(request_meta or {})},
+        )
+        return Entry(session, phase, None, Refusal.NOT_ALLOWED)
+    if phase == Phase.CANCELLED:
+        return Entry(session, phase, None, Refusal.CANCELLED)
+    participant = Participant.objects.filter(session=session, user=user).first()
+    if participant is not None and participant.banned:
+        events.emit(
+            session,
+            "removed_retry",
+            {"participant": participant.pk, "name": display_name},
+            teachers_only=True,
+        )
+        return Entry(session, phase, participant, Refusal.REMOVED)
+    if phase == Phase.ENDED and role != RoomRole.TEACHER:
+        return Entry(session, phase, participant, Refusal.ENDED)
+    if phase == Phase.SCHEDULED and role == RoomRole.STUDENT:
+        return Entry(
+            session, phase, participant, Refusal.TOO_EARLY, lobby_opens_at(session, live_settings)
+        )
+    if participant is not None:
+        if participant.state == ParticipantState.DENIED:
+            return Entry(session, phase, participant, Refusal.DENIED)
+        return Entry(session, phase, participant)
+    if controls.locked and role != RoomRole.TEACHER:
+        return Entry(session, phase, None, Refusal.LOCKED)
+    if role == RoomRole.TEACHER or (
+        role == RoomRole.STUDENT and _student_may_pass(session, user, live_settings)
+    ):
+        state = ParticipantState.ADMITTED
+    else:
+        state = ParticipantState.WAITING
+    participant = Participant.objects.create(
+        session=session,
+        user=user,
+        role=role,
+        state=state,
+        display_name=display_name,
+        on_roster=on_roster,
+        decided_at=timezone.now() if state == ParticipantState.ADMITTED else None,
+    )
+    events.emit(session, "participant", events.participant_data(participant))
+    return Entry(session, phase, participant)
+
+
+def _controls_for_update(session: Session) -> RoomControls:
+    controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
+    return controls
+
+
+# --- teacher controls ------------------------------------------------------------------
+
+
+def _teacher_controls(actor: Actor, session_id: int) -> tuple[Session, RoomControls, Any]:
+    user = account_selectors.acting_user(actor)
+    session = (
+        Session.objects.select_related("school_class", "school_class__school")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None or user is None:
+        raise NotFound
+    if not teaches(session, user):
+        raise Forbidden
+    return session, _controls_for_update(session), user
+
+
+def _audit(actor: Actor, session: Session, action: str, **data: Any) -> None:
+    audit_record(
+        action=f"live.room_{action}",
+        actor=actor,
+        target=session,
+        unit_id=session.school_class.school_id,
+        data={"session": session.pk, **data},
+    )
+
+
+def _participant(session: Session, participant_id: int) -> Participant:
+    found = (
+        Participant.objects.select_for_update().filter(session=session, pk=participant_id).first()
+    )
+    if found is None:
+        raise NotFound
+    return found
+
+
+def _decide(participant: Participant, state: str, user: Any) -> None:
+    participant.state = state
+    participant.decided_by = user
+    participant.decided_at = timezone.now()
+    participant.save(update_fields=["state", "decided_by", "decided_at"])
+
+
+@transaction.atomic
+def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -> RoomControls:
+    """Apply one teacher control; every one is audited and announced in the room.
+
+    ``action`` is one of: ``start``, ``end``, ``admit``, ``deny``, ``admit_all``,
+    ``lock``, ``remove``, ``mute_all``, ``mute``, ``slow_mode``, ``links``,
+    ``images``, ``suspend``, ``pin``, ``questions``, ``invite``.
+    """
+    session, controls, user = _teacher_controls(actor, session_id)
+    now = timezone.now()
+    changed: dict[str, Any] = {}
+    if action == "start":
+        if controls.started_at is None:
+            controls.started_at = now
+            changed["started_at"] = now.isoformat()
+    elif action == "end":
+        if controls.ended_at is None:
+            controls.ended_at = now
+            if controls.started_at is None:
+                controls.started_at = now
+            changed["ended_at"] = now.isoformat()
+    elif action in {"admit", "deny"}:
+        participant = _participant(session, int(params["participant_id"]))
+        if participant.banned:
+            raise ServiceError(_("This person was removed from the lesson and cannot come back."))
+        _decide(
+            participant,
+            ParticipantState.ADMITTED if action == "admit" else ParticipantState.DENIED,
+            user,
+        )
+        events.emit(session, "participant", events.participant_data(participant))
+        _audit(actor, session, action, participant=participant.pk, user=participant.user_id)
+        return controls
+    elif action == "admit_all":
+        waiting = list(
+            Participant.objects.select_for_update().filter(
+                session=session, state=ParticipantState.WAITING, banned=False
+            )
+        )
+        for participant in waiting:
+            _decide(participant, ParticipantState.ADMITTED, user)
+            events.emit(session, "participant", events.participant_data(participant))
+        _audit(actor, session, action, admitted=len(waiting))
+        return controls
+    elif action == "remove":
+        participant = _participant(session, int(params["participant_id"]))
+        if participant.role == RoomRole.TEACHER:
+            raise ServiceError(_("A teacher of the class cannot be removed."))
+        participant.state = ParticipantState.REMOVED
+        participant.banned = bool(params.get("ban", True))
+        participant.decided_by = user
+        participant.decided_at = now
+        participant.save(update_fields=["state", "banned", "decided_by", "decided_at"])
+        events.emit(session, "participant", events.participant_data(participant))
+        events.disconnect_member(session.pk, participant.user_id, reason="removed")
+        _audit(
+            actor,
+            session,
+            action,
+            participant=participant.pk,
+            user=participant.user_id,
+            ban=participant.banned,
+        )
+        return controls
+    elif action == "mute":
+        participant = _participant(session, int(params["participant_id"]))
+        participant.chat_muted = bool(params.get("on", True))
+        participant.save(update_fields=["chat_muted"])
+        events.emit(session, "participant", events.participant_data(participant))
+        _audit(actor, session, action, participant=participant.pk, on=participant.chat_muted)
+        return controls
+    elif action == "invite":
+        guest = account_selectors.staff_account_by_username(str(params.get("username", "")))
+        if guest is None:
+            raise ServiceError(_("No staff account has this user name."), field="username")
+        GuestInvite.objects.get_or_create(
+            session=session, user=guest, defaults={"invited_by": user}
+        )
+        _audit(actor, session, action, user=guest.pk)
+        return controls
+    elif action in {"lock", "mute_all", "links", "images", "suspend", "questions"}:
+        on = bool(params.get("on", True))
+        field = {
+            "lock": "locked",
+            "mute_all": "chat_off",
+            "links": "student_links",
+            "suspend": "suspended",
+            "questions": "private_questions",
+        }.get(action)
+        if action == "images":
+            session.student_images = on
+            session.save(update_fields=["student_images", "updated_at"])
+            changed["student_images"] = on
+        elif field is not None:
+            setattr(controls, field, on)
+            changed[field] = on
+        if action == "suspend" and on:
+            # One button for emergencies: chat off, pictures off, room locked.
+            controls.chat_off = controls.locked = True
+            session.student_images = False
+            session.save(update_fields=["student_images", "updated_at"])
+            changed.update(chat_off=True, locked=True, student_images=False)
+    elif action == "slow_mode":
+        seconds = int(params.get("seconds", 0))
+        if seconds not in SLOW_MODE_CHOICES:
+            raise ServiceError(_("Choose one of the offered slow-mode intervals."))
+        controls.slow_mode_seconds = seconds
+        changed["slow_mode_seconds"] = seconds
+    elif action == "pin":
+        text = " ".join(str(params.get("text", "")).split())
+        if len(text) > 300:
+            raise ServiceError(_("An announcement can be at most 300 characters."), field="text")
+        controls.pinned = text
+        changed["pinned"] = text
+    else:
+        raise ServiceError(_("Unknown control."))
+    controls.save()
+    events.emit(session, "controls", events.controls_data(controls, session))
+    _audit(actor, session, action, **{k: v for k, v in changed.items() if k != "pinned"})
+    if action == "end":
+        events.disconnect_room(session.pk, reason="ended")
+    return controls
+
+
+def chat_restriction(session: Session, user: Any, role: str) -> str | None:
+    """Why this person may not write in the lesson's chat now, or None (teachers always may)."""
+    if role == RoomRole.TEACHER:
+        return None
+    controls = controls_of(session)
+    participant = Participant.objects.filter(session=session, user=user).first()
+    if participant is not None and (
+        participant.banned or participant.state == ParticipantState.REMOVED
+    ):
+        return _("You were removed from this lesson.")
+    if controls.suspended or controls.chat_off:
+        return _("The teacher has turned the chat off for now.")
+    if participant is not None and participant.chat_muted:
+        return _("The teacher has muted you in the chat for now.")
+    return None
