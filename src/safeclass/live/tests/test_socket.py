@@ -1,0 +1,242 @@
+"""The room's WebSocket: admitted people only, numbered events, resume after a gap,
+removal and take-over close the socket at once (ACC-1, ACC-4, CLS-5; architecture §6)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from channels.routing import URLRouter
+
+from safeclass.asgi import application
+from safeclass.core.context import Actor
+from safeclass.live import chat, room
+from safeclass.live.models import Presence
+from safeclass.live.routing import websocket_urlpatterns
+from safeclass.live.selectors import access_session
+from safeclass.live.tests.services.test_room import enter, make_lesson, ready
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TIMEOUT = 5
+
+
+class WebsocketCommunicator(ApplicationCommunicator):  # type: ignore[misc]
+    """A WebSocket client speaking ASGI directly to the application (no network)."""
+
+    def __init__(self, app: Any, path: str, headers: list[tuple[bytes, bytes]] | None = None):
+        route, _, query = path.partition("?")
+        scope = {
+            "type": "websocket",
+            "path": route,
+            "query_string": query.encode(),
+            "headers": headers or [(b"host", b"localhost")],
+            "subprotocols": [],
+        }
+        super().__init__(app, scope)
+
+    async def connect(self, timeout: float = 1) -> tuple[bool, int | None]:
+        await self.send_input({"type": "websocket.connect"})
+        answer = await self.receive_output(timeout)
+        if answer["type"] == "websocket.close":
+            return False, answer.get("code", 1000)
+        return True, answer.get("subprotocol")
+
+    async def send_json_to(self, data: Any) -> None:
+        await self.send_input({"type": "websocket.receive", "text": json.dumps(data)})
+
+    async def receive_json_from(self, timeout: float = 1) -> Any:
+        answer = await self.receive_output(timeout)
+        assert answer["type"] == "websocket.send", answer
+        return json.loads(answer["text"])
+
+    async def disconnect(self, code: int = 1000, timeout: float = 1) -> None:
+        await self.send_input({"type": "websocket.disconnect", "code": code})
+        await self.wait(timeout)
+
+
+def socket(session_id: int, user: Any, after: int = 0) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns), f"/ws/buoi-hoc/{session_id}/?after={after}"
+    )
+    communicator.scope["user"] = user
+    return communicator
+
+
+async def events_until(communicator: WebsocketCommunicator, kind: str) -> list[dict[str, Any]]:
+    """Every message up to and including the first event of ``kind``."""
+    seen = []
+    while True:
+        message = await communicator.receive_json_from(timeout=TIMEOUT)
+        seen.append(message)
+        if message.get("type") == "event" and message.get("kind") == kind:
+            return seen
+
+
+def post(session_id: int, user: Any, text: str) -> None:
+    access = access_session(user=user, session_id=session_id)
+    chat.chat_post(actor=Actor(user=user), access=access, text=text)
+
+
+def test_strangers_and_waiting_people_get_no_socket() -> None:
+    lesson = make_lesson()
+    waiting = lesson.world.students[0]
+    waiting.activated_at = None
+    waiting.save(update_fields=["activated_at"])
+    enter(lesson, waiting)
+    stranger = make_lesson().world.students[0]
+
+    async def scenario() -> None:
+        for user in (waiting, stranger):
+            connected, code = await socket(lesson.session.pk, user).connect(timeout=TIMEOUT)
+            assert not connected and code == 4403
+
+    async_to_sync(scenario)()
+
+
+def test_a_message_reaches_the_class_numbered_and_a_resume_replays_the_log() -> None:
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    enter(lesson, lesson.teacher)
+    enter(lesson, student)
+    session_id = lesson.session.pk
+
+    async def scenario() -> None:
+        pupil = socket(session_id, student)
+        connected, _ = await pupil.connect(timeout=TIMEOUT)
+        assert connected
+        hello = await pupil.receive_json_from(timeout=TIMEOUT)
+        assert hello["type"] == "hello" and hello["teacher"] is False
+        await events_until(pupil, "participant")  # the replay reaches the present
+        from channels.db import database_sync_to_async
+
+        await database_sync_to_async(post)(session_id, lesson.teacher, "Chào cả lớp")
+        chat_events = [m for m in await events_until(pupil, "chat") if m.get("kind") == "chat"]
+        assert chat_events[-1]["data"]["text"] == "Chào cả lớp"
+        # Ask again from the start: the whole log, numbered 1, 2, 3… without gaps.
+        await pupil.send_json_to({"type": "resume", "after": 0})
+        replay = await events_until(pupil, "chat")
+        numbers = [m["seq"] for m in replay if m.get("type") == "event"]
+        assert numbers == list(range(1, len(numbers) + 1))
+        await pupil.disconnect()
+
+    async_to_sync(scenario)()
+    presence = Presence.objects.get(participant__user=student)
+    assert presence.left_at is not None  # the interval closed with the socket
+
+
+def test_a_held_message_reaches_teachers_but_only_a_number_reaches_students() -> None:
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    enter(lesson, lesson.teacher)
+    enter(lesson, student)
+    session_id = lesson.session.pk
+
+    async def scenario() -> None:
+        from channels.db import database_sync_to_async
+
+        teacher = socket(session_id, lesson.teacher)
+        pupil = socket(session_id, student)
+        assert (await teacher.connect(timeout=TIMEOUT))[0]
+        assert (await pupil.connect(timeout=TIMEOUT))[0]
+        await database_sync_to_async(post)(session_id, student, "Thằng Nam ngu như bò")
+        held = [m for m in await events_until(teacher, "chat_held") if m.get("kind") == "chat_held"]
+        assert "ngu như bò" in held[-1]["data"]["text"]
+        seen = await events_until(pupil, "private")
+        assert not any("ngu như bò" in str(m) for m in seen)
+        await teacher.disconnect()
+        await pupil.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_removal_closes_the_socket_and_no_other_device_gets_back_in() -> None:
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    participant = enter(lesson, student).participant
+    assert participant is not None
+    session_id = lesson.session.pk
+
+    def remove() -> None:
+        room.room_control(
+            actor=Actor(user=lesson.teacher),
+            session_id=session_id,
+            action="remove",
+            participant_id=participant.pk,
+            ban=True,
+        )
+
+    async def scenario() -> None:
+        from channels.db import database_sync_to_async
+
+        pupil = socket(session_id, student)
+        assert (await pupil.connect(timeout=TIMEOUT))[0]
+        await pupil.receive_json_from(timeout=TIMEOUT)  # hello
+        await database_sync_to_async(remove)()
+        while True:
+            message = await pupil.receive_json_from(timeout=TIMEOUT)
+            if message["type"] == "closed":
+                break
+        assert message["reason"] == "removed"
+        closing = await pupil.receive_output(timeout=TIMEOUT)
+        assert closing == {"type": "websocket.close", "code": 4410}
+        other_device = socket(session_id, student)
+        connected, code = await other_device.connect(timeout=TIMEOUT)
+        assert not connected and code == 4403
+
+    async_to_sync(scenario)()
+
+
+def test_a_second_device_takes_over_and_the_first_is_closed() -> None:
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    enter(lesson, student)
+    session_id = lesson.session.pk
+
+    async def scenario() -> None:
+        first = socket(session_id, student)
+        assert (await first.connect(timeout=TIMEOUT))[0]
+        second = socket(session_id, student)
+        assert (await second.connect(timeout=TIMEOUT))[0]
+        while True:
+            message = await first.receive_json_from(timeout=TIMEOUT)
+            if message["type"] == "closed":
+                break
+        assert message["reason"] == "takeover"
+        assert await first.receive_output(timeout=TIMEOUT) == {
+            "type": "websocket.close",
+            "code": 4409,
+        }
+        await second.send_json_to({"type": "ping"})
+        while (await second.receive_json_from(timeout=TIMEOUT))["type"] != "pong":
+            pass
+        await second.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_socket_from_a_foreign_origin_is_refused() -> None:
+    """The full ASGI stack checks the Origin before anything else."""
+    lesson = make_lesson()
+
+    async def scenario() -> None:
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/buoi-hoc/{lesson.session.pk}/",
+            headers=[(b"origin", b"https://lop-hoc-gia.example"), (b"host", b"localhost")],
+        )
+        connected, code = await communicator.connect(timeout=TIMEOUT)
+        assert not connected
+        assert code != 4401  # refused before the room even looked at who it was
+        # The same request from the site's own origin reaches the room, which then
+        # refuses it for want of a signed-in session.
+        same_origin = WebsocketCommunicator(
+            application,
+            f"/ws/buoi-hoc/{lesson.session.pk}/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        )
+        assert await same_origin.connect(timeout=TIMEOUT) == (False, 4401)
+
+    async_to_sync(scenario)()
