@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language as translation_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -579,20 +579,20 @@ def review_view(request: HttpRequest, message_id: int) -> HttpResponse:
 _REFUSALS = {
     room.Refusal.NOT_ALLOWED: (
         403,
-        _lazy(
+        gettext_lazy(
             "This lesson is only for its class, its teachers and the guests they invited. "
             "Your attempt was recorded and the teacher was told."
         ),
     ),
-    room.Refusal.REMOVED: (403, _lazy("The teacher removed you from this lesson.")),
-    room.Refusal.DENIED: (403, _lazy("The teacher did not let you into this lesson.")),
-    room.Refusal.TOO_EARLY: (200, _lazy("The lesson has not opened yet.")),
+    room.Refusal.REMOVED: (403, gettext_lazy("The teacher removed you from this lesson.")),
+    room.Refusal.DENIED: (403, gettext_lazy("The teacher did not let you into this lesson.")),
+    room.Refusal.TOO_EARLY: (200, gettext_lazy("The lesson has not opened yet.")),
     room.Refusal.LOCKED: (
         200,
-        _lazy("The teacher has locked the room. Ask your teacher or homeroom teacher."),
+        gettext_lazy("The teacher has locked the room. Ask your teacher or homeroom teacher."),
     ),
-    room.Refusal.ENDED: (200, _lazy("This lesson has ended.")),
-    room.Refusal.CANCELLED: (200, _lazy("This lesson was cancelled.")),
+    room.Refusal.ENDED: (200, gettext_lazy("This lesson has ended.")),
+    room.Refusal.CANCELLED: (200, gettext_lazy("This lesson was cancelled.")),
 }
 
 
