@@ -34,6 +34,10 @@ from safeclass.live.models import (
 
 # Leaving this long before the end, and not coming back, is "left early".
 LEFT_EARLY_MARGIN = timedelta(minutes=5)
+# Clients send a heartbeat every 25 seconds; an open interval not heard from
+# for this long ended (its server died) when it was last heard from.
+HEARTBEAT_EVERY = timedelta(seconds=20)
+SILENT_FOR = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,9 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
         events.disconnect_member(session.pk, user.pk, reason="takeover", keep=connection)
     participant.connection = connection
     participant.save(update_fields=["connection", "takeovers"])
-    Presence.objects.create(participant=participant, connection=connection, joined_at=now)
+    Presence.objects.create(
+        participant=participant, connection=connection, joined_at=now, seen_at=now
+    )
     events.emit(session, "participant", events.participant_data(participant))
     return Joined(participant.pk, participant.role == RoomRole.TEACHER, connection)
 
@@ -112,6 +118,14 @@ def disconnect(*, connection: str) -> None:
         participant.hand_raised_at = None
         participant.save(update_fields=["connection", "hand_raised_at"])
         events.emit(participant.session, "participant", events.participant_data(participant))
+
+
+def heartbeat(*, connection: str) -> None:
+    """The client is still there (at most one write per ``HEARTBEAT_EVERY``)."""
+    now = timezone.now()
+    Presence.objects.filter(
+        connection=connection, left_at__isnull=True, seen_at__lt=now - HEARTBEAT_EVERY
+    ).update(seen_at=now)
 
 
 @transaction.atomic
@@ -209,9 +223,13 @@ def sheet(session: Session, now: datetime | None = None) -> list[Line]:
     intervals: dict[int, list[tuple[datetime, datetime | None]]] = {}
     for presence in Presence.objects.filter(
         participant__session=session, participant__role=RoomRole.STUDENT
-    ).values("participant__user_id", "joined_at", "left_at"):
+    ).values("participant__user_id", "joined_at", "left_at", "seen_at"):
+        left_at = presence["left_at"]
+        seen_at = presence["seen_at"]
+        if left_at is None and seen_at is not None and now - seen_at > SILENT_FOR:
+            left_at = seen_at  # its server died: it lasted until last heard from
         intervals.setdefault(presence["participant__user_id"], []).append(
-            (presence["joined_at"], presence["left_at"])
+            (presence["joined_at"], left_at)
         )
     corrections = {
         c.student_id: c

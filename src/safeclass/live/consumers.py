@@ -130,6 +130,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 session_id=self.session_id, user=self.scope["user"], up=bool(content.get("up"))
             )
         elif kind == "ping":
+            await database_sync_to_async(attendance.heartbeat)(connection=self.connection)
             await self.send_json({"type": "pong", "last_seq": self.last_seq})
 
     async def disconnect(self, code: int) -> None:

@@ -332,9 +332,10 @@ class Presence(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="presences")
     connection = models.CharField(max_length=64)
     joined_at = models.DateTimeField()
-    # Still connected while empty; a server that died leaves it open until the
-    # lesson's end closes it (see attendance.close_open_presences).
+    # Still connected while empty. A server that dies cannot close it: the
+    # client's heartbeat (``seen_at``) then tells how long it really lasted.
     left_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["participant", "joined_at"]

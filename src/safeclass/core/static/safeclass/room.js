@@ -123,7 +123,15 @@
       if (finished) return;
       var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + window.location.host + "/ws/buoi-hoc/" + sessionId + "/?after=" + lastSeq);
-      socket.onopen = function () { delay = 500; status.textContent = msg("connected"); };
+      socket.onopen = function () {
+        delay = 500;
+        status.textContent = msg("connected");
+        // A heartbeat: attendance knows the connection is alive even if a server dies.
+        var beating = setInterval(function () {
+          if (!socket || socket.readyState !== WebSocket.OPEN) { clearInterval(beating); return; }
+          socket.send(JSON.stringify({ type: "ping" }));
+        }, 25000);
+      };
       socket.onmessage = function (raw) {
         var body = JSON.parse(raw.data);
         if (body.type === "event") handle(body);

@@ -143,3 +143,22 @@ def test_the_sheet_exports_to_a_spreadsheet() -> None:
     assert rows[3][0] == 1 and rows[4][0] == 2
     assert all(row[2] for row in rows[3:5])  # a status for everyone
     assert len(book.worksheets) == 1
+
+
+def test_a_connection_whose_server_died_ends_when_it_was_last_heard_from() -> None:
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    enter(lesson, student)
+    attendance.connect(session_id=lesson.session.pk, user=student, connection="lost")
+    start = lesson.session.starts_at
+    Presence.objects.filter(connection="lost").update(
+        joined_at=start - timedelta(minutes=1), seen_at=start + timedelta(minutes=10)
+    )
+    lines = attendance.sheet(lesson.session, now=lesson.session.ends_at + timedelta(minutes=1))
+    line = next(x for x in lines if x.student.pk == student.pk)
+    assert line.minutes == 10
+    assert line.status == AttendanceStatus.LEFT_EARLY
+    # A heartbeat keeps a live connection's interval open.
+    Presence.objects.filter(connection="lost").update(seen_at=timezone.now() - timedelta(minutes=1))
+    attendance.heartbeat(connection="lost")
+    assert timezone.now() - Presence.objects.get(connection="lost").seen_at < timedelta(seconds=5)
