@@ -16,9 +16,10 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
-from safeclass.core.errors import ServiceError
+from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.live import attendance, events
 
 # Close codes (4000-4999 are the application's own).
@@ -34,11 +35,13 @@ def _events_after(session_id: int, after: int, teacher: bool) -> list[dict[str, 
 def _post(session_id: int, user: Any, text: str) -> dict[str, Any]:
     from safeclass.live import chat, selectors
 
-    access = selectors.access_session(user=user, session_id=session_id)
     try:
+        access = selectors.access_session(user=user, session_id=session_id)
         message = chat.chat_post(actor=Actor(user=user), access=access, text=text)
     except ServiceError as error:
         return {"type": "chat_result", "ok": False, "error": str(error.message)}
+    except (Forbidden, NotFound):
+        return {"type": "chat_result", "ok": False, "error": str(_("You cannot write here."))}
     return {"type": "chat_result", "ok": True, "seq": message.seq, "status": message.status}
 
 

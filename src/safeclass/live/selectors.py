@@ -275,3 +275,17 @@ def room_security_events(session: Session) -> list[RoomEvent]:
             session=session, kind__in=["entry_refused", "takeover", "removed_retry"]
         ).order_by("-seq")[:20]
     )
+
+
+def room_chat_messages(session: Session, user: Any, *, teacher: bool) -> QuerySet[ChatMessage]:
+    """The chat as one participant of the room sees it (guests included): delivered
+    messages and one's own; teachers also see held ones."""
+    shown = Q(status=ChatStatus.DELIVERED) | Q(sender=user)
+    if teacher:
+        shown |= Q(status=ChatStatus.HELD)
+    return (
+        ChatMessage.objects.filter(session=session)
+        .filter(shown)
+        .select_related("sender", "moderation_event")
+        .order_by("seq")
+    )

@@ -633,10 +633,9 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     teacher = participant.role == "teacher"
     controls = room.controls_of(session)
-    access = selectors.access_session(user=request.user, session_id=session_id)
     rows = [
         {"message": m, "data": chat.message_data(m)}
-        for m in selectors.chat_messages_visible(access, request.user)
+        for m in selectors.room_chat_messages(session, request.user, teacher=teacher)
     ]
     context = {
         "session": session,
@@ -644,6 +643,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "phase": str(entry.phase),
         "participant": participant,
         "teacher": teacher,
+        "can_write": participant.role != "guest",
         "controls": controls,
         "participants": selectors.room_participants(session, teacher=teacher),
         "materials": selectors.session_materials(session),
