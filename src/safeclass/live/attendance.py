@@ -9,12 +9,14 @@ a teacher may correct a status with a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
@@ -28,9 +30,11 @@ from safeclass.live.models import (
     Participant,
     ParticipantState,
     Presence,
+    RoomControls,
     RoomRole,
     Session,
 )
+from safeclass.notify import services as notify_services
 
 # Leaving this long before the end, and not coming back, is "left early".
 LEFT_EARLY_MARGIN = timedelta(minutes=5)
@@ -297,3 +301,174 @@ def correct(
         data={"session": session.pk, "student": student_id, "status": status},
     )
     return correction
+
+
+# --- over time, for a class and for one child ----------------------------------------------
+
+
+def _intervals_by_student(
+    sessions: list[Session], now: datetime
+) -> dict[tuple[int, int], list[tuple[datetime, datetime | None]]]:
+    found: dict[tuple[int, int], list[tuple[datetime, datetime | None]]] = {}
+    for presence in Presence.objects.filter(
+        participant__session__in=sessions, participant__role=RoomRole.STUDENT
+    ).values("participant__session_id", "participant__user_id", "joined_at", "left_at", "seen_at"):
+        left_at = presence["left_at"]
+        seen_at = presence["seen_at"]
+        if left_at is None and seen_at is not None and now - seen_at > SILENT_FOR:
+            left_at = seen_at
+        key = (presence["participant__session_id"], presence["participant__user_id"])
+        found.setdefault(key, []).append((presence["joined_at"], left_at))
+    return found
+
+
+@dataclass(frozen=True)
+class Cell:
+    session: Session
+    status: str
+    minutes: int
+    corrected: bool
+
+    @property
+    def status_label(self) -> str:
+        return str(AttendanceStatus(self.status).label)
+
+
+def statuses(
+    sessions: list[Session], student_ids: list[int], now: datetime | None = None
+) -> dict[tuple[int, int], Cell]:
+    """(session id, student id) → status, for lessons that have started."""
+    now = now or timezone.now()
+    started = [s for s in sessions if s.starts_at <= now and s.status != "cancelled"]
+    if not started:
+        return {}
+    school_ids = {s.school_class.school_id for s in started}
+    late = {
+        school_id: timedelta(minutes=room.settings_of(school_id).late_after_minutes)
+        for school_id in school_ids
+    }
+    intervals = _intervals_by_student(started, now)
+    corrections = {
+        (c.session_id, c.student_id): c
+        for c in AttendanceCorrection.objects.filter(
+            session__in=started, student_id__in=student_ids
+        )
+    }
+    cells = {}
+    for session in started:
+        for student_id in student_ids:
+            computed, _first, _last, minutes = status_of(
+                intervals.get((session.pk, student_id), []),
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
+                late_after=late[session.school_class.school_id],
+                now=now,
+            )
+            correction = corrections.get((session.pk, student_id))
+            cells[(session.pk, student_id)] = Cell(
+                session,
+                correction.status if correction else computed,
+                minutes,
+                correction is not None,
+            )
+    return cells
+
+
+def class_range(
+    school_class: Any, first_day: date, last_day: date, now: datetime | None = None
+) -> tuple[list[Session], list[Any], dict[tuple[int, int], Cell]]:
+    """A class's lessons in a date range, its roster, and every student's status in each."""
+    sessions = list(
+        Session.objects.filter(
+            school_class=school_class,
+            starts_at__date__gte=first_day,
+            starts_at__date__lte=last_day,
+        )
+        .exclude(status="cancelled")
+        .select_related("school_class", "subject")
+        .order_by("starts_at")
+    )
+    roster = class_selectors.display_names(
+        school_class, list(class_selectors.class_roster(school_class))
+    )
+    cells = statuses(sessions, [entry.enrollment.student_id for entry in roster], now)
+    return sessions, roster, cells
+
+
+def child_history(student: Any, days: int = 30, now: datetime | None = None) -> list[Cell]:
+    """One child's attendance in the lessons of the last ``days`` days, newest first (FAM-2)."""
+    now = now or timezone.now()
+    class_ids = [e.school_class_id for e in class_selectors.enrollments_of_students([student.pk])]
+    sessions = list(
+        Session.objects.filter(
+            school_class_id__in=class_ids,
+            starts_at__gte=now - timedelta(days=days),
+            starts_at__lte=now,
+        )
+        .exclude(status="cancelled")
+        .select_related("school_class", "subject")
+        .order_by("-starts_at")
+    )
+    cells = statuses(sessions, [student.pk], now)
+    return [cells[(s.pk, student.pk)] for s in sessions if (s.pk, student.pk) in cells]
+
+
+@transaction.atomic
+def notify_absences(session: Session, now: datetime | None = None) -> int:
+    """Tell the verified parents of each absent student, once, if the school wants it (FAM-2).
+
+    Returns the number of students reported. Runs when the teacher ends the
+    lesson and from ``safeclass live-close`` for lessons that simply ran out.
+    """
+    now = now or timezone.now()
+    controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
+    if controls.absences_notified_at is not None:
+        return 0
+    if not room.settings_of(session.school_class.school_id).notify_absence:
+        return 0
+    controls.absences_notified_at = now
+    controls.save(update_fields=["absences_notified_at"])
+    absent = [line for line in sheet(session, now) if line.status == AttendanceStatus.ABSENT]
+    when = timezone.localtime(session.starts_at)
+    for line in absent:
+        parents = [
+            link.parent for link in account_selectors.guardians_of(line.student) if link.verified
+        ]
+        notify_services.notify(
+            recipients=parents,
+            kind="live.absence",
+            subject=gettext_noop("Absent from a lesson"),
+            body=gettext_noop(
+                "%(name)s did not come to the %(class)s lesson of %(time)s. If you already told "
+                "the school, there is nothing to do."
+            ),
+            params={
+                "name": line.student.full_name,
+                "class": session.school_class.name,
+                "time": when.strftime("%H:%M %d/%m/%Y"),
+            },
+            url=reverse("portal:student_detail", args=[line.student.pk]),
+        )
+    return len(absent)
+
+
+def close_ended(now: datetime | None = None, days: int = 2) -> tuple[int, int]:
+    """After lessons end: close intervals nobody closed (a server died) and send the
+    absence notices. Returns (intervals closed, lessons handled). Safe to repeat."""
+    now = now or timezone.now()
+    ended = list(
+        Session.objects.filter(ends_at__lte=now, ends_at__gte=now - timedelta(days=days))
+        .exclude(status="cancelled")
+        .select_related("school_class")
+    )
+    closed = 0
+    for presence in Presence.objects.filter(
+        participant__session__in=ended, left_at__isnull=True
+    ).select_related("participant__session"):
+        ends_at = presence.participant.session.ends_at
+        presence.left_at = min(presence.seen_at or ends_at, ends_at)
+        presence.save(update_fields=["left_at"])
+        closed += 1
+    for session in ended:
+        notify_absences(session, now)
+    return closed, len(ended)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import openpyxl
 from django.utils import timezone
@@ -64,6 +65,42 @@ def attendance_xlsx(session: Session, lines: Sequence[Line]) -> bytes:
         )
     for column, width in zip("ABCDEFG", (6, 34, 14, 10, 10, 16, 40), strict=True):
         sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def class_attendance_xlsx(
+    school_class: Any,
+    sessions: Sequence[Session],
+    roster: Sequence[Any],
+    cells: Mapping[tuple[int, int], Any],
+) -> bytes:
+    """A class over a date range: one row per student, one column per lesson, totals."""
+    book = openpyxl.Workbook()
+    sheet = book.create_sheet(index=0)
+    book.remove(book.worksheets[1])
+    sheet.title = _("Attendance")[:31]
+    labels = dict(AttendanceStatus.choices)
+    header: list[Any] = [_("No."), _("Student")]
+    for session in sessions:
+        start = timezone.localtime(session.starts_at)
+        subject = session.subject.name if session.subject else (session.title or "")
+        header.append(f"{start:%d/%m %H:%M} {subject}".strip())
+    header += [_("Absent"), _("Late")]
+    sheet.append([school_class.name])
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for entry in roster:
+        student_id = entry.enrollment.student_id
+        found = [cells.get((s.pk, student_id)) for s in sessions]
+        row: list[Any] = [entry.enrollment.roster_no, entry.display_name]
+        row += [str(labels.get(c.status, c.status)) if c else "" for c in found]
+        row.append(sum(1 for c in found if c and c.status == AttendanceStatus.ABSENT))
+        row.append(sum(1 for c in found if c and c.status == AttendanceStatus.LATE))
+        sheet.append(row)
+    sheet.column_dimensions["B"].width = 34
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -288,6 +288,8 @@ class RoomControls(models.Model):
     pinned = models.CharField(max_length=300, blank=True)
     # The number of the last room event (see RoomEvent.seq).
     event_seq = models.PositiveIntegerField(default=0)
+    # FAM-2: when the parents of absent students were told (once per lesson).
+    absences_notified_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"controls of {self.session_id}"

@@ -385,6 +385,9 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
     _audit(actor, session, action, **{k: v for k, v in changed.items() if k != "pinned"})
     if action == "end":
         events.disconnect_room(session.pk, reason="ended")
+        from safeclass.live.attendance import notify_absences  # attendance imports room
+
+        notify_absences(session, now)
     return controls
 
 

@@ -289,3 +289,10 @@ def room_chat_messages(session: Session, user: Any, *, teacher: bool) -> QuerySe
         .select_related("sender", "moderation_event")
         .order_by("seq")
     )
+
+
+def child_attendance(student: Any, days: int = 30) -> list[Any]:
+    """One child's attendance in the last ``days`` days, newest first (FAM-2)."""
+    from safeclass.live.attendance import child_history  # attendance builds on selectors
+
+    return child_history(student, days)

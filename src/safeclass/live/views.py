@@ -33,7 +33,7 @@ from safeclass.core.files import open_blob
 from safeclass.core.forms import apply_service_error
 from safeclass.core.roles import Capability
 from safeclass.live import attendance, chat, events, room, selectors, services
-from safeclass.live.exports import attendance_xlsx
+from safeclass.live.exports import attendance_xlsx, class_attendance_xlsx
 from safeclass.live.forms import (
     CancelForm,
     ChatForm,
@@ -740,3 +740,55 @@ def attendance_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "statuses": AttendanceStatus.choices,
     }
     return render(request, "live/attendance.html", context)
+
+
+def _day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@never_cache
+@require_GET
+def class_attendance_view(request: HttpRequest, class_id: int) -> HttpResponse:
+    """A class's attendance over a date range, one column per lesson (TRK-1)."""
+    access = class_selectors.access_class(user=request.user, class_id=class_id)
+    if not access.sees_roster:
+        raise Forbidden
+    today = timezone.localdate()
+    last_day = _day(request.GET.get("den"), today)
+    first_day = _day(request.GET.get("tu"), last_day - timedelta(days=6))
+    if first_day > last_day:
+        first_day, last_day = last_day, first_day
+    if (last_day - first_day).days > 92:
+        messages.warning(request, _("At most three months at a time; the range was shortened."))
+        first_day = last_day - timedelta(days=92)
+    sessions, roster, cells = attendance.class_range(access.school_class, first_day, last_day)
+    if request.GET.get("format") == "xlsx":
+        data = class_attendance_xlsx(access.school_class, sessions, roster, cells)
+        response = HttpResponse(
+            data,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="diem-danh-{access.school_class.name}-'
+            f'{first_day.isoformat()}-{last_day.isoformat()}.xlsx"'
+        )
+        return response
+    rows = [
+        {
+            "entry": entry,
+            "cells": [cells.get((s.pk, entry.enrollment.student_id)) for s in sessions],
+        }
+        for entry in roster
+    ]
+    context = {
+        "school_class": access.school_class,
+        "sessions": sessions,
+        "rows": rows,
+        "first_day": first_day,
+        "last_day": last_day,
+        "labels": dict(AttendanceStatus.choices),
+    }
+    return render(request, "live/class_attendance.html", context)

@@ -87,6 +87,7 @@ def student_detail_view(request: HttpRequest, student_id: int) -> HttpResponse:
         "guardians": list(account_selectors.guardians_of(student)),
         "consent": account_selectors.student_consent_status(student),
         "enrollments": list(class_selectors.enrollments_of_students([student_id])),
+        "attendance": live_selectors.child_attendance(student),
         "can_manage": account_selectors.user_can_manage_account(request.user, student),
         "can_verify": account_selectors.user_has_capability(
             request.user,

@@ -537,6 +537,11 @@ TABLE: tuple[Row, ...] = (
     row("live:attendance", "POST",
         "L    404  404  403  403  403  302  302  404  403  403  403",
         kwargs={"session_id": "{lesson}"}, data={"student": "{student}", "status": "x"}),
+    # A class's attendance over days: those who see its roster (TRK-1, TRK-2);
+    # its students and parents see a child's own attendance elsewhere.
+    row("live:class_attendance", "GET",
+        "L    404  404  200  200  200  200  200  404  403  403  200",
+        kwargs={"class_id": "{class}"}),
     # A picture in the chat: for whoever sees its (delivered) message.
     row("live:chat_image", "GET",
         "L    404  404  200  200  200  200  200  404  200  200  200",

@@ -1,0 +1,154 @@
+"""Attendance over days for a class, a child's own record for the family, and
+absence notices when the school wants them (TRK-1, TRK-2, FAM-2)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+import openpyxl
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from safeclass.classes.tests.factories import accept_pending_rules, class_world
+from safeclass.core.context import Actor
+from safeclass.live import attendance, room, services
+from safeclass.live.models import AttendanceStatus, LiveSettings, Presence
+from safeclass.live.tests.services.test_room import enter, ready
+from safeclass.notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def past_lesson(world: Any, hours_ago: float, minutes: int = 45) -> Any:
+    start = timezone.now() - timedelta(hours=hours_ago)
+    return services.session_create(
+        actor=Actor.system(),
+        school_class=world.school_class,
+        teacher=world.homeroom,
+        subject=None,
+        title="Ôn tập",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+    )
+
+
+def was_there(session: Any, student: Any, connection: str) -> None:
+    """A student who was in the lesson from its start to its end."""
+    from safeclass.live.models import Participant
+
+    participant = Participant.objects.create(
+        session=session,
+        user=student,
+        role="student",
+        state="admitted",
+        display_name=student.full_name,
+    )
+    Presence.objects.create(
+        participant=participant,
+        connection=connection,
+        joined_at=session.starts_at,
+        left_at=session.ends_at,
+        seen_at=session.ends_at,
+    )
+
+
+def test_a_class_over_days_and_its_spreadsheet() -> None:
+    world = class_world(students=2)
+    present, absent = world.students
+    first = past_lesson(world, hours_ago=26)
+    second = past_lesson(world, hours_ago=3)
+    was_there(first, present, "c1")
+    was_there(second, present, "c2")
+    today = timezone.localdate()
+    sessions, roster, cells = attendance.class_range(
+        world.school_class, today - timedelta(days=3), today
+    )
+    assert [s.pk for s in sessions] == [first.pk, second.pk]
+    assert cells[(first.pk, present.pk)].status == AttendanceStatus.ON_TIME
+    assert cells[(second.pk, absent.pk)].status == AttendanceStatus.ABSENT
+
+    client = Client()
+    client.force_login(world.homeroom)
+    url = reverse("live:class_attendance", args=[world.school_class.pk])
+    page = client.get(url, {"tu": (today - timedelta(days=3)).isoformat()})
+    assert page.status_code == 200
+    assert page.content.decode().count('class="att-absent"') == 2
+    download = client.get(url, {"tu": (today - timedelta(days=3)).isoformat(), "format": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(download.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    absences = {row[1]: row[-2] for row in rows[2:]}  # name → number of absences
+    assert sorted(absences.values()) == [0, 2]
+
+
+def test_a_parent_sees_their_childs_attendance() -> None:
+    world = class_world(students=1)
+    child = world.students[0]
+    parent = world.parents[0]
+    accept_pending_rules(parent)
+    lesson = past_lesson(world, hours_ago=2)
+    was_there(lesson, child, "p1")
+    client = Client()
+    client.force_login(parent)
+    page = client.get(reverse("portal:student_detail", args=[child.pk]))
+    assert page.status_code == 200
+    assert 'data-status="on_time"' in page.content.decode()
+
+
+def test_parents_of_absent_students_are_told_once_when_the_school_wants_it() -> None:
+    world = class_world(students=2)
+    present, absent = world.students
+    lesson = past_lesson(world, hours_ago=1)
+    was_there(lesson, present, "n1")
+    # Off by default: nothing is sent.
+    assert attendance.notify_absences(lesson) == 0
+    assert not Notification.objects.filter(kind="live.absence").exists()
+    LiveSettings.objects.create(school=world.school, notify_absence=True)
+    from safeclass.live.models import RoomControls
+
+    RoomControls.objects.filter(session=lesson).update(absences_notified_at=None)
+    assert attendance.notify_absences(lesson) == 1
+    told = Notification.objects.filter(kind="live.absence")
+    assert [n.recipient_id for n in told] == [world.parents[1].pk]
+    assert absent.full_name in told[0].body
+    assert attendance.notify_absences(lesson) == 0  # once per lesson
+    assert told.count() == 1
+
+
+def test_live_close_ends_intervals_no_server_closed_and_sends_notices() -> None:
+    world = class_world(students=1)
+    student = ready(world.students[0])
+    start = timezone.now() + timedelta(minutes=5)
+    lesson = services.session_create(
+        actor=Actor.system(),
+        school_class=world.school_class,
+        teacher=world.homeroom,
+        subject=None,
+        title="Toán",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=35),
+    )
+
+    class Lesson:
+        session = lesson
+        teacher = world.homeroom
+
+    assert enter(Lesson, student).admitted
+    attendance.connect(session_id=lesson.pk, user=student, connection="dead")
+    later = lesson.ends_at + timedelta(minutes=10)
+    closed, handled = attendance.close_ended(now=later)
+    assert closed == 1 and handled >= 1
+    presence = Presence.objects.get(connection="dead")
+    assert presence.left_at is not None and presence.left_at <= lesson.ends_at
+    assert attendance.close_ended(now=later)[0] == 0  # repeating changes nothing
+
+
+def test_ending_the_lesson_sends_the_notices_at_once() -> None:
+    world = class_world(students=1)
+    LiveSettings.objects.create(school=world.school, notify_absence=True)
+    lesson = past_lesson(world, hours_ago=0.2)
+    room.room_control(actor=Actor(user=world.homeroom), session_id=lesson.pk, action="end")
+    assert Notification.objects.filter(kind="live.absence", recipient=world.parents[0]).exists()
