@@ -406,3 +406,45 @@ def chat_restriction(session: Session, user: Any, role: str) -> str | None:
     if participant is not None and participant.chat_muted:
         return _("The teacher has muted you in the chat for now.")
     return None
+
+
+@transaction.atomic
+def settings_update(
+    *,
+    actor: Actor,
+    school: Any,
+    lobby_minutes: int,
+    late_after_minutes: int,
+    admit_manually: bool,
+    notify_absence: bool,
+) -> LiveSettings:
+    """A school's rules for live lessons (ACC-6, TRK-1, FAM-2); audited."""
+    if not 10 <= lobby_minutes <= 60:
+        raise ServiceError(
+            _("The lobby opens between 10 and 60 minutes before the lesson."),
+            field="lobby_minutes",
+        )
+    if not 0 <= late_after_minutes <= 30:
+        raise ServiceError(
+            _("Lateness starts between 0 and 30 minutes after the start."),
+            field="late_after_minutes",
+        )
+    found, _created = LiveSettings.objects.select_for_update().get_or_create(school=school)
+    found.lobby_minutes = lobby_minutes
+    found.late_after_minutes = late_after_minutes
+    found.admit_manually = admit_manually
+    found.notify_absence = notify_absence
+    found.save()
+    audit_record(
+        action="live.settings_update",
+        actor=actor,
+        target=found,
+        unit_id=school.pk,
+        data={
+            "lobby_minutes": lobby_minutes,
+            "late_after_minutes": late_after_minutes,
+            "admit_manually": admit_manually,
+            "notify_absence": notify_absence,
+        },
+    )
+    return found

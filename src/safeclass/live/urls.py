@@ -26,6 +26,7 @@ urlpatterns = [
     path("buoi-hoc/<int:session_id>/phong/su-kien/", views.room_events_view, name="room_events"),
     path("buoi-hoc/<int:session_id>/diem-danh/", views.attendance_view, name="attendance"),
     path("lop/<int:class_id>/diem-danh/", views.class_attendance_view, name="class_attendance"),
+    path("don-vi/<int:unit_id>/lop-truc-tuyen/", views.live_settings_view, name="settings"),
     path("buoi-hoc/<int:session_id>/tro-chuyen/", views.chat_view, name="chat"),
     path(
         "buoi-hoc/<int:session_id>/tro-chuyen/anh/<int:message_id>/",

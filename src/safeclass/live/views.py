@@ -792,3 +792,36 @@ def class_attendance_view(request: HttpRequest, class_id: int) -> HttpResponse:
         "labels": dict(AttendanceStatus.choices),
     }
     return render(request, "live/class_attendance.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def live_settings_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A school's live-lesson rules: lobby, lateness, admission, absence notices."""
+    school = org_selectors.access_unit(
+        user=request.user, unit_id=unit_id, capability=Capability.MANAGE_CLASSES
+    )
+    if not school.is_school:
+        raise Forbidden
+    current = room.settings_of(school.pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            room.settings_update(
+                actor=Actor.from_request(request),
+                school=school,
+                lobby_minutes=int(request.POST.get("lobby_minutes") or 0),
+                late_after_minutes=int(request.POST.get("late_after_minutes") or 0),
+                admit_manually=request.POST.get("admit_manually") == "on",
+                notify_absence=request.POST.get("notify_absence") == "on",
+            )
+        except ValueError:
+            error = _("Enter whole numbers of minutes.")
+        except ServiceError as problem:
+            error = str(problem.message)
+        else:
+            messages.success(request, _("The live lesson settings were saved."))
+            return redirect("live:settings", unit_id=school.pk)
+    return render(
+        request, "live/settings.html", {"school": school, "current": current, "error": error}
+    )

@@ -542,6 +542,13 @@ TABLE: tuple[Row, ...] = (
     row("live:class_attendance", "GET",
         "L    404  404  200  200  200  200  200  404  403  403  200",
         kwargs={"class_id": "{class}"}),
+    # A school's live-lesson rules: those who manage its classes (leaders, IT admins).
+    row("live:settings", "GET",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, label="th-demo"),
+    row("live:settings", "POST",
+        "L    403  403  200  200  403  403  403  404  404  404  200",
+        kwargs=SCHOOL, data={"lobby_minutes": "x"}, label="th-demo, invalid form"),
     # A picture in the chat: for whoever sees its (delivered) message.
     row("live:chat_image", "GET",
         "L    404  404  200  200  200  200  200  404  200  200  200",

@@ -148,3 +148,32 @@ def test_ending_the_lesson_sends_the_notices_at_once() -> None:
     lesson = past_lesson(world, hours_ago=0.2)
     room.room_control(actor=Actor(user=world.homeroom), session_id=lesson.pk, action="end")
     assert Notification.objects.filter(kind="live.absence", recipient=world.parents[0]).exists()
+
+
+def test_a_school_sets_its_live_lesson_rules_within_limits() -> None:
+    from safeclass.audit.models import AuditEvent
+    from safeclass.core.errors import ServiceError
+
+    world = class_world(students=1)
+    with pytest.raises(ServiceError):
+        room.settings_update(
+            actor=Actor(user=world.leader),
+            school=world.school,
+            lobby_minutes=5,  # ACC-6: at least 10 minutes early
+            late_after_minutes=5,
+            admit_manually=False,
+            notify_absence=False,
+        )
+    assert not LiveSettings.objects.exists()
+    room.settings_update(
+        actor=Actor(user=world.leader),
+        school=world.school,
+        lobby_minutes=15,
+        late_after_minutes=10,
+        admit_manually=True,
+        notify_absence=True,
+    )
+    stored = room.settings_of(world.school.pk)
+    assert (stored.lobby_minutes, stored.late_after_minutes) == (15, 10)
+    assert stored.admit_manually and stored.notify_absence
+    assert AuditEvent.objects.filter(action="live.settings_update").exists()
