@@ -147,6 +147,31 @@ def hand(*, session_id: int, user: Any, up: bool) -> None:
     events.emit(participant.session, "participant", events.participant_data(participant))
 
 
+# Reactions a participant can send: a fixed set, so nothing free-form bypasses moderation.
+REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "❓")
+
+
+@transaction.atomic
+def react(*, session_id: int, user: Any, emoji: object) -> None:
+    if emoji not in REACTIONS:
+        return
+    participant = (
+        Participant.objects.select_related("session")
+        .filter(session_id=session_id, user=user, state=ParticipantState.ADMITTED)
+        .first()
+    )
+    if participant is None:
+        raise Forbidden
+    controls = room.controls_of(participant.session)
+    if participant.role != RoomRole.TEACHER and (controls.suspended or controls.chat_off):
+        return
+    events.emit(
+        participant.session,
+        "reaction",
+        {"participant": participant.pk, "name": participant.display_name, "emoji": emoji},
+    )
+
+
 # --- computing attendance ----------------------------------------------------------------
 
 

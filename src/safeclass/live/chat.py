@@ -38,7 +38,12 @@ _STATUS_OF = {
 
 @transaction.atomic
 def chat_post(
-    *, actor: Actor, access: SessionAccess, text: str, image: bytes | None = None
+    *,
+    actor: Actor,
+    access: SessionAccess,
+    text: str,
+    image: bytes | None = None,
+    private: bool = False,
 ) -> ChatMessage:
     """Moderate and store one message: text, a picture, or both.
 
@@ -74,6 +79,10 @@ def chat_post(
     if restriction is not None:
         raise ServiceError(restriction, field="text")
     controls = room.controls_of(session)
+    if private and (role != Sender.STUDENT or not controls.private_questions):
+        raise ServiceError(
+            _("Private questions to the teacher are not open in this lesson."), field="text"
+        )
     if role != Sender.TEACHER and controls.slow_mode_seconds:
         since = timezone.now() - timedelta(seconds=controls.slow_mode_seconds)
         if ChatMessage.objects.filter(session=session, sender=user, created_at__gt=since).exists():
@@ -137,6 +146,7 @@ def chat_post(
         sender=user,
         text=verdict.text if verdict.action == Action.MASK else text,
         status=status,
+        private=private,
         categories=categories,
         moderation_event=event,
     )
@@ -160,6 +170,7 @@ def message_data(message: ChatMessage) -> dict[str, object]:
         "name": participant.display_name if participant else message.sender.full_name,
         "text": message.text,
         "status": message.status,
+        "private": message.private,
         "image": reverse("live:chat_image", args=[message.session_id, message.pk])
         if message.image_sha256
         else "",
@@ -168,7 +179,9 @@ def message_data(message: ChatMessage) -> dict[str, object]:
 
 def _announce(session: Session, message: ChatMessage) -> None:
     """Delivered messages go to the room; held ones only to its teachers."""
-    if message.status == ChatStatus.DELIVERED:
+    if message.status == ChatStatus.DELIVERED and message.private:
+        events.emit(session, "question", message_data(message), teachers_only=True)
+    elif message.status == ChatStatus.DELIVERED:
         events.emit(session, "chat", message_data(message))
     elif message.status == ChatStatus.HELD:
         events.emit(session, "chat_held", message_data(message), teachers_only=True)
@@ -214,7 +227,8 @@ def chat_review(
     message.review_note = note.strip()[:300]
     message.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     if approve:
-        events.emit(access.session, "chat", message_data(message))
+        kind = "question" if message.private else "chat"
+        events.emit(access.session, kind, message_data(message), teachers_only=message.private)
     audit_record(
         action="live.chat_approve" if approve else "live.chat_reject",
         actor=actor,

@@ -32,12 +32,12 @@ def _events_after(session_id: int, after: int, teacher: bool) -> list[dict[str, 
     return [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
 
 
-def _post(session_id: int, user: Any, text: str) -> dict[str, Any]:
+def _post(session_id: int, user: Any, text: str, private: bool = False) -> dict[str, Any]:
     from safeclass.live import chat, selectors
 
     try:
         access = selectors.access_session(user=user, session_id=session_id)
-        message = chat.chat_post(actor=Actor(user=user), access=access, text=text)
+        message = chat.chat_post(actor=Actor(user=user), access=access, text=text, private=private)
     except ServiceError as error:
         return {"type": "chat_result", "ok": False, "error": str(error.message)}
     except (Forbidden, NotFound):
@@ -121,13 +121,17 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             except (TypeError, ValueError):
                 after = self.last_seq
             await self.resume(after)
-        elif kind == "chat":
+        elif kind in {"chat", "question"}:
             text = content.get("text")
             if isinstance(text, str):
                 result = await database_sync_to_async(_post)(
-                    self.session_id, self.scope["user"], text
+                    self.session_id, self.scope["user"], text, kind == "question"
                 )
                 await self.send_json(result)
+        elif kind == "react":
+            await database_sync_to_async(attendance.react)(
+                session_id=self.session_id, user=self.scope["user"], emoji=content.get("emoji")
+            )
         elif kind == "hand":
             await database_sync_to_async(attendance.hand)(
                 session_id=self.session_id, user=self.scope["user"], up=bool(content.get("up"))

@@ -213,6 +213,9 @@ class ChatMessage(models.Model):
     image_width = models.PositiveSmallIntegerField(null=True, blank=True)
     image_height = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=ChatStatus.choices)
+    # A student's private question to the teachers (when the lesson allows them):
+    # seen only by its sender and the class's teachers.
+    private = models.BooleanField(default=False)
     categories = models.JSONField(default=list, blank=True)
     moderation_event = models.ForeignKey(
         "moderation.ModerationEvent",

@@ -223,8 +223,11 @@ def _taught_by(user: Any) -> Q:
 
 def chat_messages_visible(access: SessionAccess, user: Any) -> QuerySet[ChatMessage]:
     """Delivered messages, plus one's own whatever became of them; teachers also see held ones."""
-    shown = Q(status=ChatStatus.DELIVERED)
-    if can_review_chat(access, user):
+    teacher = can_review_chat(access, user)
+    shown = (
+        Q(status=ChatStatus.DELIVERED) if teacher else Q(status=ChatStatus.DELIVERED, private=False)
+    )
+    if teacher:
         shown |= Q(status=ChatStatus.HELD)
     return (
         ChatMessage.objects.filter(session=access.session)
@@ -280,9 +283,9 @@ def room_security_events(session: Session) -> list[RoomEvent]:
 def room_chat_messages(session: Session, user: Any, *, teacher: bool) -> QuerySet[ChatMessage]:
     """The chat as one participant of the room sees it (guests included): delivered
     messages and one's own; teachers also see held ones."""
-    shown = Q(status=ChatStatus.DELIVERED) | Q(sender=user)
+    shown = Q(status=ChatStatus.DELIVERED, private=False) | Q(sender=user)
     if teacher:
-        shown |= Q(status=ChatStatus.HELD)
+        shown |= Q(status__in=[ChatStatus.DELIVERED, ChatStatus.HELD])
     return (
         ChatMessage.objects.filter(session=session)
         .filter(shown)

@@ -650,6 +650,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "rows": rows,
         "last_seq": controls.event_seq,
         "slow_mode_choices": room.SLOW_MODE_CHOICES,
+        "reactions": attendance.REACTIONS,
         "security_events": selectors.room_security_events(session) if teacher else [],
     }
     return render(request, "live/room.html", context)

@@ -73,6 +73,7 @@
         item.appendChild(img);
       }
       if (data.status === "held") item.appendChild(el("span", "badge badge-warn", msg("held")));
+      if (data.private) item.appendChild(el("span", "badge", msg("private")));
     }
 
     function showParticipant(data) {
@@ -100,6 +101,12 @@
       security.insertBefore(el("li", null, msg(key, data.name)), security.firstChild);
     }
 
+    function showReaction(data) {
+      var feed = document.getElementById("reaction-feed");
+      if (!feed) return;
+      feed.textContent = data.name + " " + data.emoji;
+    }
+
     function showControls(data) {
       var pinned = document.getElementById("pinned");
       if (pinned) {
@@ -111,7 +118,8 @@
     function handle(event) {
       if (event.seq > lastSeq) lastSeq = event.seq;
       switch (event.kind) {
-        case "chat": case "chat_held": showChat(event.data); break;
+        case "chat": case "chat_held": case "question": showChat(event.data); break;
+        case "reaction": showReaction(event.data); break;
         case "participant": showParticipant(event.data); break;
         case "controls": showControls(event.data); break;
         case "entry_refused": case "takeover": case "removed_retry": showSecurity(event.kind, event.data); break;
@@ -158,7 +166,9 @@
       form.addEventListener("submit", function (submitting) {
         if (!socket || socket.readyState !== WebSocket.OPEN || !text.value.trim()) return;
         submitting.preventDefault();
-        socket.send(JSON.stringify({ type: "chat", text: text.value }));
+        var privately = document.getElementById("private-question");
+        var kind = privately && privately.checked ? "question" : "chat";
+        socket.send(JSON.stringify({ type: kind, text: text.value }));
       });
     }
     if (hand) {
@@ -169,6 +179,12 @@
         hand.setAttribute("aria-pressed", handUp ? "true" : "false");
       });
     }
+    document.querySelectorAll("button.react").forEach(function (button) {
+      button.addEventListener("click", function () {
+        if (!socket || socket.readyState !== WebSocket.OPEN) return;
+        socket.send(JSON.stringify({ type: "react", emoji: button.getAttribute("data-emoji") }));
+      });
+    });
     var countdown = document.querySelector(".countdown");
     if (countdown) {
       var starts = new Date(countdown.getAttribute("data-starts"));

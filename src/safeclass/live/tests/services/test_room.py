@@ -280,3 +280,45 @@ def test_a_parent_account_is_never_a_participant_even_for_its_own_child(
 ) -> None:
     parent = ParentFactory()
     assert enter(lesson, parent).refusal == room.Refusal.NOT_ALLOWED
+
+
+def test_private_questions_reach_only_the_teachers_when_the_lesson_allows_them(
+    lesson: SimpleNamespace,
+) -> None:
+    from safeclass.live import selectors
+
+    asker, classmate = (ready(s) for s in lesson.world.students[:2])
+    access = access_session(user=asker, session_id=lesson.session.pk)
+    with pytest.raises(ServiceError):
+        chat.chat_post(
+            actor=Actor(user=asker), access=access, text="Cô ơi em chưa hiểu", private=True
+        )
+    control(lesson, "questions", on=True)
+    question = chat.chat_post(
+        actor=Actor(user=asker), access=access, text="Cô ơi em chưa hiểu", private=True
+    )
+    assert question.private and question.status == "delivered"
+    seen_by = {
+        user.pk: list(selectors.room_chat_messages(lesson.session, user, teacher=teacher))
+        for user, teacher in ((asker, False), (classmate, False), (lesson.teacher, True))
+    }
+    assert question in seen_by[asker.pk] and question in seen_by[lesson.teacher.pk]
+    assert question not in seen_by[classmate.pk]
+    event = RoomEvent.objects.get(session=lesson.session, kind="question")
+    assert event.teachers_only
+
+
+def test_reactions_are_a_fixed_set_and_stop_when_student_activity_is_suspended(
+    lesson: SimpleNamespace,
+) -> None:
+    from safeclass.live import attendance
+
+    student = ready(lesson.world.students[0])
+    enter(lesson, student)
+    attendance.react(session_id=lesson.session.pk, user=student, emoji="👏")
+    attendance.react(session_id=lesson.session.pk, user=student, emoji="<b>spam</b>")
+    reactions = list(RoomEvent.objects.filter(session=lesson.session, kind="reaction"))
+    assert [r.data["emoji"] for r in reactions] == ["👏"]
+    control(lesson, "suspend", on=True)
+    attendance.react(session_id=lesson.session.pk, user=student, emoji="👍")
+    assert RoomEvent.objects.filter(session=lesson.session, kind="reaction").count() == 1
