@@ -43,6 +43,8 @@ from safeclass.live.models import (
 # Repeated take-overs of one account in one lesson: possibly a shared account (ACC-4).
 SHARED_ACCOUNT_TAKEOVERS = 3
 SLOW_MODE_CHOICES = (0, 5, 10, 30, 60)
+# How long a started lesson may run past its end time before it counts as ended.
+OVERRUN = timedelta(hours=1)
 
 
 class Phase(StrEnum):
@@ -80,7 +82,8 @@ def phase_of(
     if controls.ended_at is not None:
         return Phase.ENDED
     if controls.started_at is not None:
-        return Phase.LIVE
+        # A lesson may run over, but not forever.
+        return Phase.ENDED if now >= session.ends_at + OVERRUN else Phase.LIVE
     if now >= session.ends_at:
         return Phase.ENDED
     if now >= lobby_opens_at(session, live_settings):

@@ -322,3 +322,13 @@ def test_reactions_are_a_fixed_set_and_stop_when_student_activity_is_suspended(
     control(lesson, "suspend", on=True)
     attendance.react(session_id=lesson.session.pk, user=student, emoji="👍")
     assert RoomEvent.objects.filter(session=lesson.session, kind="reaction").count() == 1
+
+
+def test_a_started_lesson_may_run_over_but_not_forever(lesson: SimpleNamespace) -> None:
+    control(lesson, "start")
+    controls = room.controls_of(lesson.session)
+    live_settings = room.settings_of(lesson.world.school.pk)
+    after_end = lesson.session.ends_at + timedelta(minutes=20)
+    much_later = lesson.session.ends_at + room.OVERRUN
+    assert room.phase_of(lesson.session, controls, live_settings, after_end) == room.Phase.LIVE
+    assert room.phase_of(lesson.session, controls, live_settings, much_later) == room.Phase.ENDED
