@@ -626,10 +626,11 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
     if participant is None:  # every path without a participant is a refusal
         raise NotFound
     if not entry.admitted:
+        materials = selectors.session_materials(session) if participant.role == "student" else []
         return render(
             request,
             "live/room_waiting.html",
-            {"session": session, "participant": participant},
+            {"session": session, "participant": participant, "materials": materials},
         )
     teacher = participant.role == "teacher"
     controls = room.controls_of(session)
