@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
@@ -18,7 +17,7 @@ from safeclass.classes.tests.factories import accept_pending_rules, class_world
 from safeclass.core.context import Actor
 from safeclass.live import attendance, room, services
 from safeclass.live.models import AttendanceStatus, LiveSettings, Presence
-from safeclass.live.tests.services.test_room import enter, ready
+from safeclass.live.tests.services.test_room import enter, make_lesson, ready
 from safeclass.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -120,19 +119,10 @@ def test_parents_of_absent_students_are_told_once_when_the_school_wants_it() -> 
 
 
 def test_live_close_ends_intervals_no_server_closed_and_sends_notices() -> None:
-    world = class_world(students=1)
-    student = ready(world.students[0])
-    start = timezone.now() + timedelta(minutes=5)
-    lesson = services.session_create(
-        actor=Actor.system(),
-        school_class=world.school_class,
-        teacher=world.homeroom,
-        subject=None,
-        title="Toán",
-        starts_at=start,
-        ends_at=start + timedelta(minutes=35),
-    )
-    assert enter(SimpleNamespace(session=lesson, teacher=world.homeroom), student).admitted
+    planned = make_lesson(students=1)
+    lesson = planned.session
+    student = ready(planned.world.students[0])
+    assert enter(planned, student).admitted
     attendance.connect(session_id=lesson.pk, user=student, connection="dead")
     later = lesson.ends_at + timedelta(minutes=10)
     closed, handled = attendance.close_ended(now=later)
