@@ -158,16 +158,24 @@ def chat_post(
     return message
 
 
-def message_data(message: ChatMessage) -> dict[str, object]:
-    """A chat message as the room's clients show it."""
-    participant = Participant.objects.filter(
-        session_id=message.session_id, user_id=message.sender_id
-    ).first()
+def message_data(message: ChatMessage, names: dict[int, str] | None = None) -> dict[str, object]:
+    """A chat message as the room's clients show it.
+
+    ``names``: the room's display names by user id, when the caller has them
+    (a page of many messages); otherwise the sender's is looked up.
+    """
+    if names is not None:
+        name = names.get(message.sender_id) or message.sender.full_name
+    else:
+        participant = Participant.objects.filter(
+            session_id=message.session_id, user_id=message.sender_id
+        ).first()
+        name = participant.display_name if participant else message.sender.full_name
     return {
         "id": message.pk,
         "seq": message.seq,
         "sender": message.sender_id,
-        "name": participant.display_name if participant else message.sender.full_name,
+        "name": name,
         "text": message.text,
         "status": message.status,
         "private": message.private,

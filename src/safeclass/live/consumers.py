@@ -11,16 +11,28 @@ the end of the lesson close the socket at once.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.live import attendance, events
+
+# Database work of the sockets runs on a small pool of threads, not on the one
+# thread Channels shares by default: rooms then wait on each other's queries
+# only when they need the same rows. The pool also bounds the database
+# connections the sockets of one process can hold.
+_DATABASE_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="room-db")
+
+
+def _db(function: Any) -> Any:
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_DATABASE_THREADS)
+
 
 # Close codes (4000-4999 are the application's own).
 CLOSE_SIGN_IN = 4401
@@ -60,7 +72,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=CLOSE_SIGN_IN)
             return
         self.connection = uuid.uuid4().hex
-        joined = await database_sync_to_async(attendance.connect)(
+        joined = await _db(attendance.connect)(
             session_id=self.session_id, user=user, connection=self.connection
         )
         if joined is None:
@@ -87,7 +99,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.resume(after)
 
     async def resume(self, after: int) -> None:
-        found = await database_sync_to_async(_events_after)(self.session_id, after, self.teacher)
+        found = await _db(_events_after)(self.session_id, after, self.teacher)
         for event in found:
             await self.send_json({"type": "event", **event})
             self.last_seq = event["seq"]
@@ -124,20 +136,20 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind in {"chat", "question"}:
             text = content.get("text")
             if isinstance(text, str):
-                result = await database_sync_to_async(_post)(
+                result = await _db(_post)(
                     self.session_id, self.scope["user"], text, kind == "question"
                 )
                 await self.send_json(result)
         elif kind == "react":
-            await database_sync_to_async(attendance.react)(
+            await _db(attendance.react)(
                 session_id=self.session_id, user=self.scope["user"], emoji=content.get("emoji")
             )
         elif kind == "hand":
-            await database_sync_to_async(attendance.hand)(
+            await _db(attendance.hand)(
                 session_id=self.session_id, user=self.scope["user"], up=bool(content.get("up"))
             )
         elif kind == "ping":
-            await database_sync_to_async(attendance.heartbeat)(connection=self.connection)
+            await _db(attendance.heartbeat)(connection=self.connection)
             await self.send_json({"type": "pong", "last_seq": self.last_seq})
 
     async def disconnect(self, code: int) -> None:
@@ -150,4 +162,4 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         )
         if self.teacher:
             await layer.group_discard(events.teachers_group(self.session_id), self.channel_name)
-        await database_sync_to_async(attendance.disconnect)(connection=self.connection)
+        await _db(attendance.disconnect)(connection=self.connection)

@@ -54,10 +54,20 @@ def _send(group: str, message: dict[str, Any]) -> None:
 
 
 def emit(
-    session: Session, kind: str, data: dict[str, Any], *, teachers_only: bool = False
+    session: Session,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    teachers_only: bool = False,
+    controls: RoomControls | None = None,
 ) -> RoomEvent:
-    """Store one room event with the lesson's next number; announce it after commit."""
-    controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
+    """Store one room event with the lesson's next number; announce it after commit.
+
+    ``controls``: the lesson's controls row when the caller already holds its
+    lock in this transaction (saves a query).
+    """
+    if controls is None:
+        controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
     controls.event_seq += 1
     RoomControls.objects.filter(pk=controls.pk).update(event_seq=controls.event_seq)
     event = RoomEvent.objects.create(

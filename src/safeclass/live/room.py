@@ -43,6 +43,17 @@ from safeclass.live.models import (
 # Repeated take-overs of one account in one lesson: possibly a shared account (ACC-4).
 SHARED_ACCOUNT_TAKEOVERS = 3
 SLOW_MODE_CHOICES = (0, 5, 10, 30, 60)
+_CONTROL_FIELDS = [
+    "started_at",
+    "ended_at",
+    "locked",
+    "chat_off",
+    "slow_mode_seconds",
+    "student_links",
+    "suspended",
+    "private_questions",
+    "pinned",
+]
 # How long a started lesson may run past its end time before it counts as ended.
 OVERRUN = timedelta(hours=1)
 
@@ -168,6 +179,7 @@ def room_enter(
             "entry_refused",
             {"name": user.full_name, "user": user.pk},
             teachers_only=True,
+            controls=controls,
         )
         audit_record(
             action="security.live_entry_refused",
@@ -215,7 +227,7 @@ def room_enter(
         on_roster=on_roster,
         decided_at=timezone.now() if state == ParticipantState.ADMITTED else None,
     )
-    events.emit(session, "participant", events.participant_data(participant))
+    events.emit(session, "participant", events.participant_data(participant), controls=controls)
     return Entry(session, phase, participant)
 
 
@@ -383,8 +395,9 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
         changed["pinned"] = text
     else:
         raise ServiceError(_("Unknown control."))
-    controls.save()
-    events.emit(session, "controls", events.controls_data(controls, session))
+    # Never the event counter: events.emit owns it.
+    controls.save(update_fields=_CONTROL_FIELDS)
+    events.emit(session, "controls", events.controls_data(controls, session), controls=controls)
     _audit(actor, session, action, **{k: v for k, v in changed.items() if k != "pinned"})
     if action == "end":
         events.disconnect_room(session.pk, reason="ended")

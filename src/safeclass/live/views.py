@@ -634,8 +634,10 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         )
     teacher = participant.role == "teacher"
     controls = room.controls_of(session)
+    people = selectors.room_participants(session, teacher=True)
+    names = {p.user_id: p.display_name for p in people}
     rows = [
-        {"message": m, "data": chat.message_data(m)}
+        {"message": m, "data": chat.message_data(m, names)}
         for m in selectors.room_chat_messages(session, request.user, teacher=teacher)
     ]
     context = {
@@ -646,7 +648,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "teacher": teacher,
         "can_write": participant.role != "guest",
         "controls": controls,
-        "participants": selectors.room_participants(session, teacher=teacher),
+        "participants": people if teacher else [p for p in people if p.state == "admitted"],
         "materials": selectors.session_materials(session),
         "rows": rows,
         "last_seq": controls.event_seq,
