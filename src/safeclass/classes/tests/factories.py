@@ -61,7 +61,8 @@ def class_world(
     leader = staff_with_role(school, Role.SCHOOL_LEADER)
     pupils, parents = [], []
     for number in range(1, students + 1):
-        pupil = StudentFactory(school=school, date_of_birth=date(today.year - 9, 5, number))
+        born = date(today.year - 9, 1, 1) + timedelta(days=number)  # any class size
+        pupil = StudentFactory(school=school, date_of_birth=born)
         enrollment_add(actor=ACTOR, school_class=school_class, student=pupil, roster_no=number)
         parent = ParentFactory(email=f"phu.huynh.{pupil.pk}@example.org")
         guardianship_create(actor=ACTOR, parent=parent, student=pupil, verified=True)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 
 import ahocorasick
 
@@ -553,9 +553,25 @@ def _add(automaton: ahocorasick.Automaton, key: str, entry: Entry) -> None:
         automaton.add_word(padded, (*existing, entry))
 
 
-@cache
+_built: Automata | None = None
+_building = threading.Lock()
+
+
 def automata() -> Automata:
-    """Build (once per process) the automata over every lexicon."""
+    """The automata over every lexicon, built once per process.
+
+    Threads that ask while another builds wait for that build (about 2 s)
+    instead of each building their own.
+    """
+    global _built
+    if _built is None:
+        with _building:
+            if _built is None:
+                _built = _build()
+    return _built
+
+
+def _build() -> Automata:
     accented = ahocorasick.Automaton()
     plain = ahocorasick.Automaton()
     size = 0

@@ -254,3 +254,14 @@ def test_a_school_may_let_guests_post_its_own_site() -> None:
     """ACC-5 stays strict for strange links while the school's own site is allowed."""
     assert check("olm.vn/bai-1", sender_role=Sender.GUEST, policy=OLM).action == Action.ALLOW
     assert check("example.com", sender_role=Sender.GUEST, policy=OLM).action == Action.BLOCK
+
+
+def test_threads_share_one_build_of_the_automata() -> None:
+    """Several socket threads checking their first messages at once build the lexicons once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from safeclass.moderation.engine import lexicon
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(lambda _n: lexicon.automata(), range(8)))
+    assert all(machine is built[0] for machine in built)
