@@ -22,6 +22,9 @@ Environment variables:
     ``X-Forwarded-For``.
 ``DATABASE_URL``
     Default ``sqlite:///var/safeclass.sqlite3``.
+``SAFECLASS_DB_POOL_SIZE``
+    PostgreSQL connections each server process keeps at most (default 20);
+    requests beyond it wait for a free connection (up to 60 s).
 ``REDIS_URL``
     Unset: in-process cache and channel layer. Set: both use Redis.
 ``SAFECLASS_SMTP_URL``
@@ -206,9 +209,17 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         _database["TEST"] = {"NAME": str(VAR_DIR / f"test-safeclass-{os.getpid()}.sqlite3")}
 elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database.setdefault("OPTIONS", {})
-    _database["CONN_HEALTH_CHECKS"] = True
     if TESTING:
+        _database["CONN_HEALTH_CHECKS"] = True
         _database["TEST"] = {"NAME": f"test_safeclass_{os.getpid()}"}
+    else:
+        # A pool per process: a burst of requests (a whole school at 7:20) waits
+        # for a connection instead of failing once PostgreSQL runs out of them.
+        _database["OPTIONS"]["pool"] = {
+            "min_size": 2,
+            "max_size": int(os.environ.get("SAFECLASS_DB_POOL_SIZE", "20")),
+            "timeout": 60,
+        }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
