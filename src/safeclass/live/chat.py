@@ -75,10 +75,10 @@ def chat_post(
         raise ServiceError(
             _("Your teacher has not allowed pictures in this lesson."), field="image"
         )
-    restriction = room.chat_restriction(session, user, str(role))
+    controls = room.controls_of(session)
+    restriction = room.chat_restriction(session, controls, user, str(role))
     if restriction is not None:
         raise ServiceError(restriction, field="text")
-    controls = room.controls_of(session)
     if private and (role != Sender.STUDENT or not controls.private_questions):
         raise ServiceError(
             _("Private questions to the teacher are not open in this lesson."), field="text"

@@ -407,11 +407,10 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
     return controls
 
 
-def chat_restriction(session: Session, user: Any, role: str) -> str | None:
+def chat_restriction(session: Session, controls: RoomControls, user: Any, role: str) -> str | None:
     """Why this person may not write in the lesson's chat now, or None (teachers always may)."""
     if role == RoomRole.TEACHER:
         return None
-    controls = controls_of(session)
     participant = Participant.objects.filter(session=session, user=user).first()
     if participant is not None and (
         participant.banned or participant.state == ParticipantState.REMOVED

@@ -5,13 +5,11 @@ CLS-3, INC-1)."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
 from safeclass.audit.models import AuditEvent
@@ -19,9 +17,10 @@ from safeclass.classes.tests.factories import accept_pending_rules, class_world
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, ServiceError
 from safeclass.core.files import open_blob
-from safeclass.live import chat, services
+from safeclass.live import chat
 from safeclass.live.models import ChatMessage, ChatStatus
 from safeclass.live.selectors import access_session
+from safeclass.live.tests.services.test_room import make_lesson
 from safeclass.moderation.engine.images import pdq_of
 from safeclass.moderation.hashlists import Row, import_hash_list
 from safeclass.moderation.models import ModerationEvent
@@ -32,26 +31,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def lesson(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    world = class_world(students=2)
-    start = timezone.now() + timedelta(minutes=5)
-    session = services.session_create(
-        actor=Actor.system(),
-        school_class=world.school_class,
-        teacher=world.homeroom,
-        subject=None,
-        title="Tiếng Việt",
-        starts_at=start,
-        ends_at=start + timedelta(minutes=35),
-    )
-    return SimpleNamespace(session=session, world=world)
+def lesson(files_in_tmp: object) -> SimpleNamespace:
+    return make_lesson(minutes_from_now=5, students=2)
 
 
 def post(lesson: SimpleNamespace, user, text: str = "", image: bytes | None = None) -> ChatMessage:  # type: ignore[no-untyped-def]

@@ -21,14 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def lesson(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def lesson(files_in_tmp):  # type: ignore[no-untyped-def]
     world = class_world(students=1)
     start = timezone.now() + timedelta(days=1)
     lesson = services.session_create(
@@ -40,7 +33,7 @@ def lesson(settings, tmp_path):  # type: ignore[no-untyped-def]
         starts_at=start,
         ends_at=start + timedelta(minutes=35),
     )
-    return SimpleNamespace(session=lesson, world=world, root=tmp_path)
+    return SimpleNamespace(session=lesson, world=world, root=files_in_tmp)
 
 
 def test_a_pdf_is_stored_once_under_its_hash(lesson: SimpleNamespace) -> None:
