@@ -55,8 +55,12 @@ class Joined:
 def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
     """A socket opens: admitted participants only. Takes over any other connection
     of the same account in this lesson (ACC-4)."""
+    try:
+        controls = room.controls_for_update(session_id)
+    except NotFound:
+        return None
     participant = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("session", "session__school_class")
         .filter(session_id=session_id, user=user)
         .first()
@@ -64,7 +68,6 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
     if participant is None or participant.state != ParticipantState.ADMITTED:
         return None
     session = participant.session
-    controls = room.controls_of(session)
     phase = room.phase_of(session, controls, room.settings_of(session.school_class.school_id))
     if phase in {room.Phase.ENDED, room.Phase.CANCELLED, room.Phase.SCHEDULED}:
         return None
@@ -81,6 +84,7 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
                 "takeover",
                 {"participant": participant.pk, "name": participant.display_name},
                 teachers_only=True,
+                controls=controls,
             )
             if participant.takeovers == room.SHARED_ACCOUNT_TAKEOVERS:
                 audit_record(
@@ -96,7 +100,7 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
     Presence.objects.create(
         participant=participant, connection=connection, joined_at=now, seen_at=now
     )
-    events.emit(session, "participant", events.participant_data(participant))
+    events.emit(session, "participant", events.participant_data(participant), controls=controls)
     return Joined(participant.pk, participant.role == RoomRole.TEACHER, connection)
 
 
@@ -105,14 +109,24 @@ def disconnect(*, connection: str) -> None:
     """A socket closed: close its interval; the account is offline unless it connected again."""
     now = timezone.now()
     presence = (
-        Presence.objects.select_related("participant", "participant__session")
+        Presence.objects.select_related("participant")
         .filter(connection=connection, left_at__isnull=True)
         .first()
     )
+    session_id = (
+        presence.participant.session_id
+        if presence is not None
+        else Participant.objects.filter(connection=connection)
+        .values_list("session_id", flat=True)
+        .first()
+    )
+    if session_id is None:
+        return
+    controls = room.controls_for_update(session_id)
     if presence is not None:
         Presence.objects.filter(pk=presence.pk).update(left_at=now)
     participant = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("session")
         .filter(connection=connection)
         .first()
@@ -121,7 +135,12 @@ def disconnect(*, connection: str) -> None:
         participant.connection = ""
         participant.hand_raised_at = None
         participant.save(update_fields=["connection", "hand_raised_at"])
-        events.emit(participant.session, "participant", events.participant_data(participant))
+        events.emit(
+            participant.session,
+            "participant",
+            events.participant_data(participant),
+            controls=controls,
+        )
 
 
 def heartbeat(*, connection: str) -> None:
@@ -134,8 +153,9 @@ def heartbeat(*, connection: str) -> None:
 
 @transaction.atomic
 def hand(*, session_id: int, user: Any, up: bool) -> None:
+    controls = room.controls_for_update(session_id)
     participant = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("session")
         .filter(session_id=session_id, user=user, state=ParticipantState.ADMITTED)
         .first()
@@ -144,7 +164,12 @@ def hand(*, session_id: int, user: Any, up: bool) -> None:
         raise Forbidden
     participant.hand_raised_at = timezone.now() if up else None
     participant.save(update_fields=["hand_raised_at"])
-    events.emit(participant.session, "participant", events.participant_data(participant))
+    events.emit(
+        participant.session,
+        "participant",
+        events.participant_data(participant),
+        controls=controls,
+    )
 
 
 # Reactions a participant can send: a fixed set, so nothing free-form bypasses moderation.

@@ -21,7 +21,14 @@ from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
 from safeclass.live import events, room
-from safeclass.live.models import ChatMessage, ChatStatus, Participant, Session, SessionStatus
+from safeclass.live.models import (
+    ChatMessage,
+    ChatStatus,
+    Participant,
+    RoomControls,
+    Session,
+    SessionStatus,
+)
 from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
 from safeclass.moderation import services as moderation_services
 from safeclass.moderation.data import Action, Category, Sender
@@ -44,16 +51,21 @@ def chat_post(
     text: str,
     image: bytes | None = None,
     private: bool = False,
+    role: Sender | None = None,
 ) -> ChatMessage:
     """Moderate and store one message: text, a picture, or both.
 
     A student may add a picture only when the teacher allows pictures in the
     lesson; every picture, a teacher's too, is compared with the hash lists.
+    ``role``: the sender's part in the lesson when the caller already worked it
+    out for this access (a room socket does once, when it opens); whether they
+    were removed or muted since is read here, on every message.
     """
     user = account_selectors.acting_user(actor)
     if user is None:
         raise Forbidden
-    role = chat_role(access, user)
+    if role is None:
+        role = chat_role(access, user)
     if role is None:
         raise Forbidden
     text = text.strip()
@@ -64,19 +76,19 @@ def chat_post(
             _("A message can be at most %(count)s characters.") % {"count": MAX_LENGTH},
             field="text",
         )
-    session = (
-        Session.objects.select_for_update()
-        .select_related("school_class__school")
-        .get(pk=access.session.pk)
-    )
+    # One locked read gives the lesson's switches and both counters: every
+    # message, and every other room event, takes this lock first, so numbers
+    # follow the order in which the teacher's switches and the messages came.
+    controls = room.locked_controls(access.session.pk)
+    session = controls.session
     if session.status == SessionStatus.CANCELLED:
         raise ServiceError(_("This lesson was cancelled."), field="text")
     if image and role == Sender.STUDENT and not session.student_images:
         raise ServiceError(
             _("Your teacher has not allowed pictures in this lesson."), field="image"
         )
-    controls = room.controls_of(session)
-    restriction = room.chat_restriction(session, controls, user, str(role))
+    participant = Participant.objects.filter(session_id=session.pk, user=user).first()
+    restriction = room.chat_restriction(controls, participant, str(role))
     if restriction is not None:
         raise ServiceError(restriction, field="text")
     if private and (role != Sender.STUDENT or not controls.private_questions):
@@ -91,7 +103,7 @@ def chat_post(
                 % {"seconds": controls.slow_mode_seconds},
                 field="text",
             )
-    school = session.school_class.school
+    school = access.session.school_class.school
     context = f"live.session:{session.pk}"
     outcome = moderation_services.moderate(
         school=school,
@@ -139,7 +151,7 @@ def chat_post(
         else:
             picture = checked.image
     session.chat_seq += 1
-    session.save(update_fields=["chat_seq"])
+    Session.objects.filter(pk=session.pk).update(chat_seq=session.chat_seq)
     message = ChatMessage(
         session=session,
         seq=session.chat_seq,
@@ -154,7 +166,8 @@ def chat_post(
         message.image_width, message.image_height = picture.width, picture.height
         message.image_sha256 = store_bytes(picture.jpeg)
     message.save()
-    _announce(session, message)
+    name = participant.display_name if participant is not None else user.full_name
+    _announce(controls, message, {user.pk: name})
     return message
 
 
@@ -185,14 +198,19 @@ def message_data(message: ChatMessage, names: dict[int, str] | None = None) -> d
     }
 
 
-def _announce(session: Session, message: ChatMessage) -> None:
-    """Delivered messages go to the room; held ones only to its teachers."""
+def _announce(controls: RoomControls, message: ChatMessage, names: dict[int, str]) -> None:
+    """Delivered messages go to the room; held ones only to its teachers.
+
+    ``controls``: the lesson's row, locked by the caller.
+    """
+    session = controls.session
+    data = message_data(message, names)
     if message.status == ChatStatus.DELIVERED and message.private:
-        events.emit(session, "question", message_data(message), teachers_only=True)
+        events.emit(session, "question", data, teachers_only=True, controls=controls)
     elif message.status == ChatStatus.DELIVERED:
-        events.emit(session, "chat", message_data(message))
+        events.emit(session, "chat", data, controls=controls)
     elif message.status == ChatStatus.HELD:
-        events.emit(session, "chat_held", message_data(message), teachers_only=True)
+        events.emit(session, "chat_held", data, teachers_only=True, controls=controls)
 
 
 @transaction.atomic

@@ -10,18 +10,25 @@ the end of the lesson close the socket at once.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.live import attendance, events
+from safeclass.live.selectors import SessionAccess
+from safeclass.moderation.data import Sender
+
+Speaker = tuple[SessionAccess, Sender]
 
 # Database work of the sockets runs on a small pool of threads, not on the one
 # thread Channels shares by default: rooms then wait on each other's queries
@@ -34,6 +41,13 @@ def _db(function: Any) -> Any:
     return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_DATABASE_THREADS)
 
 
+log = logging.getLogger(__name__)
+
+# A chat message whose transaction lost a deadlock or a serialization
+# conflict is tried again, at most this many times in all.
+POST_ATTEMPTS = 3
+RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+
 # Close codes (4000-4999 are the application's own).
 CLOSE_SIGN_IN = 4401
 CLOSE_NOT_ADMITTED = 4403
@@ -44,17 +58,52 @@ def _events_after(session_id: int, after: int, teacher: bool) -> list[dict[str, 
     return [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
 
 
-def _post(session_id: int, user: Any, text: str, private: bool = False) -> dict[str, Any]:
+def _post(
+    session_id: int, user: Any, text: str, private: bool, speaker: Speaker | None
+) -> tuple[dict[str, Any], Speaker | None]:
+    """Post one chat message; the answer to send, and who the sender is in this lesson.
+
+    Who the sender is (their access to the lesson and their part in its chat)
+    is worked out on the first message of a socket and kept: whether they were
+    removed or muted since is read with every message.
+    """
     from safeclass.live import chat, selectors
 
     try:
-        access = selectors.access_session(user=user, session_id=session_id)
-        message = chat.chat_post(actor=Actor(user=user), access=access, text=text, private=private)
+        if speaker is None:
+            access = selectors.access_session(user=user, session_id=session_id)
+            role = selectors.chat_role(access, user)
+            if role is None:
+                raise Forbidden
+            speaker = (access, role)
+        access, role = speaker
+        for attempt in range(1, POST_ATTEMPTS + 1):
+            try:
+                message = chat.chat_post(
+                    actor=Actor(user=user), access=access, text=text, private=private, role=role
+                )
+                break
+            except DatabaseError as error:
+                # The transaction rolled back whole: nothing of it was stored. A
+                # deadlock or a serialization failure passes when tried again;
+                # anything else, or a third failure, is answered, and the client
+                # keeps the text for the pupil to send again.
+                sqlstate = getattr(error.__cause__, "sqlstate", None)
+                if sqlstate not in RETRYABLE or attempt == POST_ATTEMPTS:
+                    log.warning("chat message not stored", exc_info=True)
+                    unsaved = _("Your message could not be saved. Please send it again.")
+                    return {"type": "chat_result", "ok": False, "error": str(unsaved)}, speaker
     except ServiceError as error:
-        return {"type": "chat_result", "ok": False, "error": str(error.message)}
+        return {"type": "chat_result", "ok": False, "error": str(error.message)}, speaker
     except (Forbidden, NotFound):
-        return {"type": "chat_result", "ok": False, "error": str(_("You cannot write here."))}
-    return {"type": "chat_result", "ok": True, "seq": message.seq, "status": message.status}
+        refusal = _("You cannot write here.")
+        return {"type": "chat_result", "ok": False, "error": str(refusal)}, speaker
+    return {
+        "type": "chat_result",
+        "ok": True,
+        "seq": message.seq,
+        "status": message.status,
+    }, speaker
 
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -63,6 +112,20 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     teacher: bool
     last_seq: int
     joined: bool
+    speaker: Speaker | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch, less its database clean-up before every message.
+
+        That clean-up is a hop to Channels' one shared thread for each message
+        of each socket, 40 per chat message in a class, while this consumer's
+        event loop holds no database connection: its database work runs on
+        ``_DATABASE_THREADS``, which close stale connections themselves.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.joined = False
@@ -101,20 +164,20 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def resume(self, after: int) -> None:
         found = await _db(_events_after)(self.session_id, after, self.teacher)
         for event in found:
-            await self.send_json({"type": "event", **event})
+            await self.send(text_data=events.frame(event))
             self.last_seq = event["seq"]
 
     async def room_event(self, message: dict[str, Any]) -> None:
-        event = message["event"]
-        if self.teacher and event["kind"] == "private":
+        seq = message["seq"]
+        if self.teacher and message["kind"] == "private":
             return  # the full event comes through the teachers' group
-        if event["seq"] <= self.last_seq:
+        if seq <= self.last_seq:
             return
-        if event["seq"] != self.last_seq + 1:
+        if seq != self.last_seq + 1:
             await self.resume(self.last_seq)  # a gap: read the log
             return
-        await self.send_json({"type": "event", **event})
-        self.last_seq = event["seq"]
+        await self.send(text_data=message["frame"])
+        self.last_seq = seq
 
     async def member_close(self, message: dict[str, Any]) -> None:
         if message.get("keep") and message["keep"] == self.connection:
@@ -136,8 +199,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind in {"chat", "question"}:
             text = content.get("text")
             if isinstance(text, str):
-                result = await _db(_post)(
-                    self.session_id, self.scope["user"], text, kind == "question"
+                result, self.speaker = await _db(_post)(
+                    self.session_id, self.scope["user"], text, kind == "question", self.speaker
                 )
                 await self.send_json(result)
         elif kind == "react":

@@ -9,6 +9,7 @@ reconnect, and read what they missed from the database (``events_after``).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -78,24 +79,28 @@ def emit(
         teachers_only=teachers_only,
     )
     payload = as_message(event)
-    message: dict[str, Any] = {"type": "room.event", "event": payload}
     # Everyone's clients count every number, so a teachers-only event still goes
     # to the room as a bare number ("nothing for you here") to keep the count whole.
     if teachers_only:
-        public: dict[str, Any] = {
-            "type": "room.event",
-            "event": {
-                "seq": event.seq,
-                "kind": "private",
-                "data": {},
-                "at": payload["at"],
-            },
-        }
+        stub = {"seq": event.seq, "kind": "private", "data": {}, "at": payload["at"]}
+        public, full = announcement(stub), announcement(payload)
         transaction.on_commit(lambda: _send(room_group(session.pk), public))
-        transaction.on_commit(lambda: _send(teachers_group(session.pk), message))
+        transaction.on_commit(lambda: _send(teachers_group(session.pk), full))
     else:
+        message = announcement(payload)
         transaction.on_commit(lambda: _send(room_group(session.pk), message))
     return event
+
+
+def frame(event: dict[str, Any]) -> str:
+    """The text a room socket sends for one event."""
+    return json.dumps({"type": "event", **event})
+
+
+def announcement(event: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message for one event: its number, and its frame written once
+    for every socket in the room rather than once per socket."""
+    return {"type": "room.event", "seq": event["seq"], "kind": event["kind"], "frame": frame(event)}
 
 
 def disconnect_member(session_id: int, user_id: int, *, reason: str, keep: str = "") -> None:

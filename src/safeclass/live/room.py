@@ -170,7 +170,10 @@ def room_enter(
         raise NotFound
     school_id = session.school_class.school_id
     live_settings = settings_of(school_id)
-    controls = _controls_for_update(session)
+    # Who the person is and what the lesson's state is are read without a lock:
+    # the controls row is locked only to change the room (below), so the
+    # students of a class coming in at once wait on each other only for that.
+    controls = controls_of(session)
     phase = phase_of(session, controls, live_settings)
     role, display_name, on_roster = _role_of(session, user)
     if role is None:
@@ -179,7 +182,6 @@ def room_enter(
             "entry_refused",
             {"name": user.full_name, "user": user.pk},
             teachers_only=True,
-            controls=controls,
         )
         audit_record(
             action="security.live_entry_refused",
@@ -218,6 +220,16 @@ def room_enter(
         state = ParticipantState.ADMITTED
     else:
         state = ParticipantState.WAITING
+    # Now the room changes: under its lock, with its newest state.
+    controls = controls_for_update(session.pk)
+    phase = phase_of(session, controls, live_settings)
+    if phase == Phase.ENDED and role != RoomRole.TEACHER:
+        return Entry(session, phase, None, Refusal.ENDED)
+    if controls.locked and role != RoomRole.TEACHER:
+        return Entry(session, phase, None, Refusal.LOCKED)
+    participant = Participant.objects.filter(session=session, user=user).first()
+    if participant is not None:  # the same account, from another tab, came in just now
+        return Entry(session, phase, participant)
     participant = Participant.objects.create(
         session=session,
         user=user,
@@ -231,8 +243,38 @@ def room_enter(
     return Entry(session, phase, participant)
 
 
-def _controls_for_update(session: Session) -> RoomControls:
-    controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
+def controls_for_update(session_id: int) -> RoomControls:
+    """The lesson's controls row, locked for this transaction.
+
+    The room's rows are locked in one order everywhere: controls, then the
+    session, then participants. Every room event takes this lock anyway (it
+    hands out the event numbers), so taking it first costs no concurrency and
+    two writers can never wait on each other.
+    """
+    found = RoomControls.objects.select_for_update().filter(session_id=session_id).first()
+    if found is not None:
+        return found
+    if not Session.objects.filter(pk=session_id).exists():
+        raise NotFound
+    controls, _created = RoomControls.objects.select_for_update().get_or_create(
+        session_id=session_id
+    )
+    return controls
+
+
+def locked_controls(session_id: int) -> RoomControls:
+    """The lesson's controls row and its session row, both locked, in one read
+    (in the order of :func:`controls_for_update`)."""
+    found = (
+        RoomControls.objects.select_for_update()
+        .select_related("session")
+        .filter(session_id=session_id)
+        .first()
+    )
+    if found is not None:
+        return found
+    controls = controls_for_update(session_id)
+    controls.session = Session.objects.select_for_update().get(pk=session_id)
     return controls
 
 
@@ -250,7 +292,7 @@ def _teacher_controls(actor: Actor, session_id: int) -> tuple[Session, RoomContr
         raise NotFound
     if not teaches(session, user):
         raise Forbidden
-    return session, _controls_for_update(session), user
+    return session, controls_for_update(session.pk), user
 
 
 def _audit(actor: Actor, session: Session, action: str, **data: Any) -> None:
@@ -309,7 +351,7 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
             ParticipantState.ADMITTED if action == "admit" else ParticipantState.DENIED,
             user,
         )
-        events.emit(session, "participant", events.participant_data(participant))
+        events.emit(session, "participant", events.participant_data(participant), controls=controls)
         _audit(actor, session, action, participant=participant.pk, user=participant.user_id)
         return controls
     elif action == "admit_all":
@@ -320,7 +362,9 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
         )
         for participant in waiting:
             _decide(participant, ParticipantState.ADMITTED, user)
-            events.emit(session, "participant", events.participant_data(participant))
+            events.emit(
+                session, "participant", events.participant_data(participant), controls=controls
+            )
         _audit(actor, session, action, admitted=len(waiting))
         return controls
     elif action == "remove":
@@ -332,7 +376,7 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
         participant.decided_by = user
         participant.decided_at = now
         participant.save(update_fields=["state", "banned", "decided_by", "decided_at"])
-        events.emit(session, "participant", events.participant_data(participant))
+        events.emit(session, "participant", events.participant_data(participant), controls=controls)
         events.disconnect_member(session.pk, participant.user_id, reason="removed")
         _audit(
             actor,
@@ -347,7 +391,7 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
         participant = _participant(session, int(params["participant_id"]))
         participant.chat_muted = bool(params.get("on", True))
         participant.save(update_fields=["chat_muted"])
-        events.emit(session, "participant", events.participant_data(participant))
+        events.emit(session, "participant", events.participant_data(participant), controls=controls)
         _audit(actor, session, action, participant=participant.pk, on=participant.chat_muted)
         return controls
     elif action == "invite":
@@ -407,11 +451,15 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
     return controls
 
 
-def chat_restriction(session: Session, controls: RoomControls, user: Any, role: str) -> str | None:
-    """Why this person may not write in the lesson's chat now, or None (teachers always may)."""
+def chat_restriction(
+    controls: RoomControls, participant: Participant | None, role: str
+) -> str | None:
+    """Why this person may not write in the lesson's chat now, or None (teachers always may).
+
+    ``participant``: their place in the room, if they entered it.
+    """
     if role == RoomRole.TEACHER:
         return None
-    participant = Participant.objects.filter(session=session, user=user).first()
     if participant is not None and (
         participant.banned or participant.state == ParticipantState.REMOVED
     ):

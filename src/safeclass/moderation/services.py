@@ -53,10 +53,12 @@ def moderate(
     counsellors (in the app) at once.
     """
     policy = selectors.policy_for(school.pk)
-    until = selectors.muted_until(school_id=school.pk, sender=sender, policy=policy)
     verdict = check(text, sender_role=sender_role, on_roster=on_roster, policy=policy)
-    if until is not None and sender_role != Sender.TEACHER:
-        return Outcome(verdict=verdict, event=None, muted_until=until)
+    # Strikes never mute a teacher, so their strikes are not read.
+    if sender_role != Sender.TEACHER:
+        until = selectors.muted_until(school_id=school.pk, sender=sender, policy=policy)
+        if until is not None:
+            return Outcome(verdict=verdict, event=None, muted_until=until)
     if verdict.action == Action.ALLOW:
         return Outcome(verdict=verdict, event=None)
     event = ModerationEvent.objects.create(
