@@ -626,7 +626,9 @@ class System:
     acks: bool  # answers each chat message
 
 
-def systems_for(names: list[str], backend: Backend, notes: list[str]) -> list[System]:
+def systems_for(
+    names: list[str], backend: Backend, notes: list[str], workers: int = 1
+) -> list[System]:
     script = str(Path(__file__).resolve())
     systems = []
     for name in names:
@@ -664,10 +666,13 @@ def systems_for(names: list[str], backend: Backend, notes: list[str]) -> list[Sy
             )
         elif name == "safeclass":
             origin = f"http://127.0.0.1:{port}"
+            if workers > 1 and not backend.scaled_out:
+                notes.append("--workers needs PostgreSQL and Redis: SafeClass runs one process")
+                workers = 1
             systems.append(
                 System(
-                    "SafeClass",
-                    uvicorn_argv("safeclass.asgi:application", port),
+                    "SafeClass" if workers == 1 else f"SafeClass, {workers} processes",
+                    uvicorn_argv("safeclass.asgi:application", port, workers),
                     port,
                     "/healthz",
                     lambda session, after, port=port: (
@@ -742,6 +747,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--systems", default="ceiling,baseline,safeclass", help="which servers to measure"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="SafeClass's uvicorn worker processes (PostgreSQL and Redis only)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, metavar="URL")
     parser.add_argument("--redis", default=DEFAULT_REDIS, metavar="URL")
@@ -781,6 +793,7 @@ def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> i
         f"{args.rooms * (args.size + 1):,} sockets in one asyncio client process; "
         f"{', '.join(map(str, rates))} messages/s per room for {args.duration:g} s each; "
         "every server one process"
+        + (f" but SafeClass, {args.workers} uvicorn workers" if args.workers > 1 else "")
     )
 
     started = time.perf_counter()
@@ -797,7 +810,7 @@ def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> i
     all_results: list[RunResult] = []
     infos: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
-    for system in systems_for(systems, backend, notes):
+    for system in systems_for(systems, backend, notes, args.workers):
         results, info = measure_system(system, backend, plan, rates, args)
         all_results.extend(results)
         infos[system.name] = info
@@ -895,7 +908,11 @@ def report(
             against(ours.p99_ms < baseline.p99_ms, "p99 better than the baseline")
             + f" ({ours.p99_ms:.0f} ms against {baseline.p99_ms:.0f} ms)"
         )
-    lost = [r.resume_lost for r in results if r.system == "SafeClass" and r.resume_lost is not None]
+    lost = [
+        r.resume_lost
+        for r in results
+        if r.system.startswith("SafeClass") and r.resume_lost is not None
+    ]
     parts.append(against(bool(lost) and max(lost) == 0, "0 messages lost after resume"))
     print(f"  SafeClass {'; '.join(parts)}")
 
