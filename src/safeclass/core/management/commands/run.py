@@ -1,10 +1,13 @@
 """``safeclass run``: the web server (uvicorn) and the background worker, together.
 
 The worker runs as a child process and is restarted if it stops; both stop
-when this command is interrupted. Next to it a thread runs ``notify_sweep``
-every minute, which queues again any email whose delivery is due (a retry, or
-a task lost in a restart). Pass ``--no-worker`` when workers run on their own
-hosts (the scale-out shape); then run ``safeclass notify-sweep`` from a timer.
+when this command is interrupted. Next to it a thread runs, every minute,
+``notify_sweep``, which queues again any email whose delivery is due (a retry,
+or a task lost in a restart), and ``live_close``, which closes the attendance
+of lessons that ran out with sockets still open (a server killed mid-lesson)
+and sends their absence notices. Pass ``--no-worker`` when workers run on
+their own hosts (the scale-out shape); then run ``safeclass notify-sweep`` and
+``safeclass live-close`` from a timer.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 # By command name: core sits below every app and imports none of them.
-SWEEP_COMMAND = "notify_sweep"
+SWEEP_COMMANDS = ("notify_sweep", "live_close")
 SWEEP_INTERVAL = 60.0
 
 
@@ -113,12 +116,14 @@ class Command(BaseCommand):
 
     def _sweep_periodically(self, stop: threading.Event, interval: float) -> None:
         while not stop.is_set():
-            try:
-                call_command(SWEEP_COMMAND, verbosity=0)
-            # A database hiccup must not end the sweeping for the life of the server.
-            except Exception as error:
-                self.stderr.write(f"Outbox sweep failed: {type(error).__name__}: {error}")
-            finally:
-                # This thread's own connections; the server's are untouched.
-                connections.close_all()
+            for command in SWEEP_COMMANDS:
+                try:
+                    call_command(command, verbosity=0)
+                # A database hiccup must not end the sweeping for the life of the server,
+                # nor one command's failure stop the others.
+                except Exception as error:
+                    self.stderr.write(f"{command} failed: {type(error).__name__}: {error}")
+                finally:
+                    # This thread's own connections; the server's are untouched.
+                    connections.close_all()
             stop.wait(interval)

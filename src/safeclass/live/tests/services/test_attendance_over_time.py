@@ -167,3 +167,44 @@ def test_a_school_sets_its_live_lesson_rules_within_limits() -> None:
     assert (stored.lobby_minutes, stored.late_after_minutes) == (15, 10)
     assert stored.admit_manually and stored.notify_absence
     assert AuditEvent.objects.filter(action="live.settings_update").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_run_commands_sweeper_closes_lessons_a_dead_server_left_open() -> None:
+    """``safeclass run`` (what ``make run`` starts) does live-close every minute by itself."""
+    import threading
+    from io import StringIO
+
+    from safeclass.core.management.commands.run import Command as RunCommand
+    from safeclass.live.models import Participant
+
+    world = class_world(students=1)
+    LiveSettings.objects.create(school=world.school, notify_absence=True)
+    lesson = past_lesson(world, hours_ago=2)
+    student = world.students[0]
+    participant = Participant.objects.create(
+        session=lesson, user=student, role="student", state="admitted", connection="dead"
+    )
+    seen = lesson.starts_at + timedelta(minutes=20)
+    Presence.objects.create(
+        participant=participant, connection="dead", joined_at=lesson.starts_at, seen_at=seen
+    )
+    stop = threading.Event()
+    errors = StringIO()
+    sweeper = threading.Thread(
+        target=RunCommand(stderr=errors)._sweep_periodically, args=(stop, 0.05)
+    )
+    sweeper.start()
+    try:
+        presence = Presence.objects.get(connection="dead")
+        for _ in range(200):
+            presence.refresh_from_db()
+            if presence.left_at is not None:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        sweeper.join(timeout=5)
+    assert not sweeper.is_alive()
+    assert presence.left_at == seen  # the last heartbeat, not the time of the sweep
+    assert errors.getvalue() == ""
