@@ -688,6 +688,22 @@ def systems_for(
     return systems
 
 
+def settle(backend: Backend, seconds: float = 5.0) -> None:
+    """Between two servers: drop what the last one left in Redis (the core layer keeps
+    undelivered messages in lists for a minute) and let the machine go quiet, so the
+    next server is not measured against the last one's leftovers."""
+    if backend.redis_url:
+        import redis
+
+        client = redis.Redis.from_url(backend.redis_url)
+        try:
+            for key in client.scan_iter(match=f"{backend.prefix}*", count=1000):
+                client.delete(key)
+        finally:
+            client.close()
+    time.sleep(seconds)
+
+
 def measure_system(
     system: System, backend: Backend, plan: Plan, rates: list[int], args: argparse.Namespace
 ) -> tuple[list[RunResult], dict[str, Any]]:
@@ -814,6 +830,7 @@ def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> i
         results, info = measure_system(system, backend, plan, rates, args)
         all_results.extend(results)
         infos[system.name] = info
+        settle(backend)
     print()
     report(all_results, infos, notes, args, rates)
 
