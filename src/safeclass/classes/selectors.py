@@ -81,9 +81,13 @@ def classes_in_units(paths: list[str]) -> QuerySet[SchoolClass]:
 
 
 def enrollment_of(user: Any, school_class: SchoolClass) -> Enrollment | None:
-    return Enrollment.objects.filter(
-        school_class=school_class, student=user, left_at__isnull=True
-    ).first()
+    """The student's current place in the class, with the class and the student
+    (what :func:`display_name_of` needs) read in the same query."""
+    return (
+        Enrollment.objects.filter(school_class=school_class, student=user, left_at__isnull=True)
+        .select_related("school_class", "student")
+        .first()
+    )
 
 
 def enrollments_of_students(student_ids: list[int]) -> QuerySet[Enrollment]:

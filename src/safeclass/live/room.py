@@ -127,6 +127,7 @@ class Entry:
     participant: Participant | None
     refusal: Refusal | None = None
     opens_at: datetime | None = None
+    controls: RoomControls | None = None  # the room's switches as entry found them
 
     @property
     def admitted(self) -> bool:
@@ -211,7 +212,7 @@ def room_enter(
     if participant is not None:
         if participant.state == ParticipantState.DENIED:
             return Entry(session, phase, participant, Refusal.DENIED)
-        return Entry(session, phase, participant)
+        return Entry(session, phase, participant, controls=controls)
     if controls.locked and role != RoomRole.TEACHER:
         return Entry(session, phase, None, Refusal.LOCKED)
     if role == RoomRole.TEACHER or (
@@ -229,7 +230,7 @@ def room_enter(
         return Entry(session, phase, None, Refusal.LOCKED)
     participant = Participant.objects.filter(session=session, user=user).first()
     if participant is not None:  # the same account, from another tab, came in just now
-        return Entry(session, phase, participant)
+        return Entry(session, phase, participant, controls=controls)
     participant = Participant.objects.create(
         session=session,
         user=user,
@@ -240,7 +241,7 @@ def room_enter(
         decided_at=timezone.now() if state == ParticipantState.ADMITTED else None,
     )
     events.emit(session, "participant", events.participant_data(participant), controls=controls)
-    return Entry(session, phase, participant)
+    return Entry(session, phase, participant, controls=controls)
 
 
 def controls_for_update(session_id: int) -> RoomControls:

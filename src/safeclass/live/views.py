@@ -633,7 +633,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
             {"session": session, "participant": participant, "materials": materials},
         )
     teacher = participant.role == "teacher"
-    controls = room.controls_of(session)
+    controls = entry.controls or room.controls_of(session)
     people = selectors.room_participants(session, teacher=True)
     names = {p.user_id: p.display_name for p in people}
     rows = [
