@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
 from safeclass.core.context import Actor
+from safeclass.core.db import on_conflict_retry
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
 from safeclass.live import events, room
@@ -43,7 +44,6 @@ _STATUS_OF = {
 }
 
 
-@transaction.atomic
 def chat_post(
     *,
     actor: Actor,
@@ -59,8 +59,26 @@ def chat_post(
     lesson; every picture, a teacher's too, is compared with the hash lists.
     ``role``: the sender's part in the lesson when the caller already worked it
     out for this access (a room socket does once, when it opens); whether they
-    were removed or muted since is read here, on every message.
+    were removed or muted since is read here, on every message. A message whose
+    transaction lost a deadlock is stored on a later attempt (``on_conflict_retry``).
     """
+    return on_conflict_retry(
+        lambda: _chat_post_once(
+            actor=actor, access=access, text=text, image=image, private=private, role=role
+        )
+    )
+
+
+@transaction.atomic
+def _chat_post_once(
+    *,
+    actor: Actor,
+    access: SessionAccess,
+    text: str,
+    image: bytes | None,
+    private: bool,
+    role: Sender | None,
+) -> ChatMessage:
     user = account_selectors.acting_user(actor)
     if user is None:
         raise Forbidden

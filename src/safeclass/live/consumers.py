@@ -43,11 +43,6 @@ def _db(function: Any) -> Any:
 
 log = logging.getLogger(__name__)
 
-# A chat message whose transaction lost a deadlock or a serialization
-# conflict is tried again, at most this many times in all.
-POST_ATTEMPTS = 3
-RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
-
 # Close codes (4000-4999 are the application's own).
 CLOSE_SIGN_IN = 4401
 CLOSE_NOT_ADMITTED = 4403
@@ -77,22 +72,15 @@ def _post(
                 raise Forbidden
             speaker = (access, role)
         access, role = speaker
-        for attempt in range(1, POST_ATTEMPTS + 1):
-            try:
-                message = chat.chat_post(
-                    actor=Actor(user=user), access=access, text=text, private=private, role=role
-                )
-                break
-            except DatabaseError as error:
-                # The transaction rolled back whole: nothing of it was stored. A
-                # deadlock or a serialization failure passes when tried again;
-                # anything else, or a third failure, is answered, and the client
-                # keeps the text for the pupil to send again.
-                sqlstate = getattr(error.__cause__, "sqlstate", None)
-                if sqlstate not in RETRYABLE or attempt == POST_ATTEMPTS:
-                    log.warning("chat message not stored", exc_info=True)
-                    unsaved = _("Your message could not be saved. Please send it again.")
-                    return {"type": "chat_result", "ok": False, "error": str(unsaved)}, speaker
+        message = chat.chat_post(
+            actor=Actor(user=user), access=access, text=text, private=private, role=role
+        )
+    except DatabaseError:
+        # Rolled back whole, after any retries: nothing of it was stored, and
+        # the client keeps the text for the pupil to send again.
+        log.warning("chat message not stored", exc_info=True)
+        unsaved = _("Your message could not be saved. Please send it again.")
+        return {"type": "chat_result", "ok": False, "error": str(unsaved)}, speaker
     except ServiceError as error:
         return {"type": "chat_result", "ok": False, "error": str(error.message)}, speaker
     except (Forbidden, NotFound):

@@ -15,6 +15,7 @@ from django.db import DatabaseError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from safeclass.core.db import CONFLICT_ATTEMPTS
 from safeclass.live import chat, consumers
 from safeclass.live.models import ChatMessage, RoomEvent
 from safeclass.live.tests.services.test_room import control, enter, make_lesson, ready
@@ -32,8 +33,9 @@ def lesson(files_in_tmp: object) -> SimpleNamespace:
 def failing_first(
     monkeypatch: pytest.MonkeyPatch, error: DatabaseError, times: int = 1
 ) -> list[int]:
-    """chat_post fails ``times`` times with ``error`` (before touching anything), then works."""
-    real = chat.chat_post
+    """A message's transaction fails ``times`` times with ``error`` (before touching
+    anything), then works."""
+    real = chat._chat_post_once
     calls: list[int] = []
 
     def flaky(**kwargs: Any) -> ChatMessage:
@@ -42,7 +44,7 @@ def failing_first(
             raise error
         return real(**kwargs)
 
-    monkeypatch.setattr(chat, "chat_post", flaky)
+    monkeypatch.setattr(chat, "_chat_post_once", flaky)
     return calls
 
 
@@ -87,9 +89,9 @@ def test_three_deadlocks_in_a_row_are_answered_not_retried_forever(
     lesson: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deadlock = database_error(psycopg.errors.DeadlockDetected("40P01"))
-    calls = failing_first(monkeypatch, deadlock, times=consumers.POST_ATTEMPTS)
+    calls = failing_first(monkeypatch, deadlock, times=CONFLICT_ATTEMPTS)
     answer, _speaker = consumers._post(lesson.session.pk, lesson.teacher, "Chào", False, None)
-    assert len(calls) == consumers.POST_ATTEMPTS
+    assert len(calls) == CONFLICT_ATTEMPTS
     assert answer["ok"] is False
     assert not ChatMessage.objects.filter(session=lesson.session).exists()
 
