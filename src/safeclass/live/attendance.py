@@ -30,7 +30,6 @@ from safeclass.live.models import (
     Participant,
     ParticipantState,
     Presence,
-    RoomControls,
     RoomRole,
     Session,
 )
@@ -56,7 +55,7 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
     """A socket opens: admitted participants only. Takes over any other connection
     of the same account in this lesson (ACC-4)."""
     try:
-        controls = room.controls_for_update(session_id)
+        controls = events.controls_for_update(session_id)
     except NotFound:
         return None
     participant = (
@@ -122,7 +121,7 @@ def disconnect(*, connection: str) -> None:
     )
     if session_id is None:
         return
-    controls = room.controls_for_update(session_id)
+    controls = events.controls_for_update(session_id)
     if presence is not None:
         Presence.objects.filter(pk=presence.pk).update(left_at=now)
     participant = (
@@ -153,7 +152,7 @@ def heartbeat(*, connection: str) -> None:
 
 @transaction.atomic
 def hand(*, session_id: int, user: Any, up: bool) -> None:
-    controls = room.controls_for_update(session_id)
+    controls = events.controls_for_update(session_id)
     participant = (
         Participant.objects.select_for_update(of=("self",))
         .select_related("session")
@@ -471,7 +470,7 @@ def notify_absences(session: Session, now: datetime | None = None) -> int:
     lesson and from ``safeclass live-close`` for lessons that simply ran out.
     """
     now = now or timezone.now()
-    controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
+    controls = events.controls_for_update(session.pk)
     if controls.absences_notified_at is not None:
         return 0
     if not room.settings_of(session.school_class.school_id).notify_absence:

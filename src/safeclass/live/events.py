@@ -17,6 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from safeclass.core.errors import NotFound
 from safeclass.live.models import Participant, RoomControls, RoomEvent, Session
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,25 @@ def _send(group: str, message: dict[str, Any]) -> None:
         log.warning("room announcement to %s failed", group, exc_info=True)
 
 
+def controls_for_update(session_id: int) -> RoomControls:
+    """The lesson's controls row, locked for this transaction.
+
+    The room's rows are locked in one order everywhere: controls, then the
+    session, then participants. Every room event takes this lock anyway (it
+    hands out the event numbers), so taking it first costs no concurrency and
+    two writers can never wait on each other.
+    """
+    found = RoomControls.objects.select_for_update().filter(session_id=session_id).first()
+    if found is not None:
+        return found
+    if not Session.objects.filter(pk=session_id).exists():
+        raise NotFound
+    controls, _created = RoomControls.objects.select_for_update().get_or_create(
+        session_id=session_id
+    )
+    return controls
+
+
 def emit(
     session: Session,
     kind: str,
@@ -68,7 +88,7 @@ def emit(
     lock in this transaction (saves a query).
     """
     if controls is None:
-        controls, _created = RoomControls.objects.select_for_update().get_or_create(session=session)
+        controls = controls_for_update(session.pk)
     controls.event_seq += 1
     RoomControls.objects.filter(pk=controls.pk).update(event_seq=controls.event_seq)
     event = RoomEvent.objects.create(

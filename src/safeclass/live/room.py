@@ -222,7 +222,7 @@ def room_enter(
     else:
         state = ParticipantState.WAITING
     # Now the room changes: under its lock, with its newest state.
-    controls = controls_for_update(session.pk)
+    controls = events.controls_for_update(session.pk)
     phase = phase_of(session, controls, live_settings)
     if phase == Phase.ENDED and role != RoomRole.TEACHER:
         return Entry(session, phase, None, Refusal.ENDED)
@@ -244,28 +244,9 @@ def room_enter(
     return Entry(session, phase, participant, controls=controls)
 
 
-def controls_for_update(session_id: int) -> RoomControls:
-    """The lesson's controls row, locked for this transaction.
-
-    The room's rows are locked in one order everywhere: controls, then the
-    session, then participants. Every room event takes this lock anyway (it
-    hands out the event numbers), so taking it first costs no concurrency and
-    two writers can never wait on each other.
-    """
-    found = RoomControls.objects.select_for_update().filter(session_id=session_id).first()
-    if found is not None:
-        return found
-    if not Session.objects.filter(pk=session_id).exists():
-        raise NotFound
-    controls, _created = RoomControls.objects.select_for_update().get_or_create(
-        session_id=session_id
-    )
-    return controls
-
-
 def locked_controls(session_id: int) -> RoomControls:
     """The lesson's controls row and its session row, both locked, in one read
-    (in the order of :func:`controls_for_update`)."""
+    (in the order of :func:`events.controls_for_update`)."""
     found = (
         RoomControls.objects.select_for_update()
         .select_related("session")
@@ -274,7 +255,7 @@ def locked_controls(session_id: int) -> RoomControls:
     )
     if found is not None:
         return found
-    controls = controls_for_update(session_id)
+    controls = events.controls_for_update(session_id)
     controls.session = Session.objects.select_for_update().get(pk=session_id)
     return controls
 
@@ -293,7 +274,7 @@ def _teacher_controls(actor: Actor, session_id: int) -> tuple[Session, RoomContr
         raise NotFound
     if not teaches(session, user):
         raise Forbidden
-    return session, controls_for_update(session.pk), user
+    return session, events.controls_for_update(session.pk), user
 
 
 def _audit(actor: Actor, session: Session, action: str, **data: Any) -> None:
