@@ -224,15 +224,18 @@ class Pupil:
                 if not self.closing:
                     bench.dropped[f"{self.role} closed {closed.rcvd or closed.sent}"] += 1
                 return
-            now = time.time_ns()
             bench.frames += 1
-            if bench.tracks_seq and frame.startswith(b'{"type": "event"'):
-                self.last_seq = max(self.last_seq, int(json.loads(frame)["seq"]))
-            found = MARK.search(frame)
-            if found is not None:
-                bench.record(self, found, now)
-            if self.stall_at is not None and time.monotonic() >= self.stall_at:
-                await self.stall(bench)
+            await self.read(bench, frame, time.time_ns())
+
+    async def read(self, bench: Bench, frame: bytes, now: int) -> None:
+        """One frame this pupil read at ``now``: a message's copy, maybe; then maybe stall."""
+        if bench.tracks_seq and frame.startswith(b'{"type": "event"'):
+            self.last_seq = max(self.last_seq, int(json.loads(frame)["seq"]))
+        found = MARK.search(frame)
+        if found is not None:
+            bench.record(self, found, now)
+        if self.stall_at is not None and time.monotonic() >= self.stall_at:
+            await self.stall(bench)
 
     async def stall(self, bench: Bench) -> None:
         """Stop reading for a while, drop the connection, come back after the last number read."""
@@ -257,30 +260,23 @@ class Teacher(Pupil):
         super().__init__(room, url, headers)
         self.pending: deque[tuple[int, int]] = deque()  # (run, number) awaiting an answer
 
-    async def listen(self, bench: Bench) -> None:
-        from websockets.exceptions import ConnectionClosed
+    async def read(self, bench: Bench, frame: bytes, now: int) -> None:
+        """One frame the teacher read: the answer to the oldest message awaiting one."""
 
-        while True:
-            try:
-                frame = await self.ws.recv(decode=False)
-            except ConnectionClosed as closed:
-                if not self.closing:
-                    bench.dropped[f"{self.role} closed {closed.rcvd or closed.sent}"] += 1
-                return
-            bench.frames += 1
-            if bench.acks and frame.startswith(b'{"type": "chat_result"'):
-                answer = json.loads(frame)
-                collector = bench.collector
-                run, number = self.pending.popleft() if self.pending else (-1, -1)
-                if run != collector.number:
-                    collector.stragglers += 1
-                    continue
-                collector.acks_pending -= 1
-                collector.last_activity = time.monotonic()
-                if answer.get("ok") and answer.get("status") == "delivered":
-                    collector.posted.setdefault(self.room, []).append(number)
-                else:
-                    collector.refused[str(answer.get("error") or answer.get("status"))] += 1
+        if not (bench.acks and frame.startswith(b'{"type": "chat_result"')):
+            return
+        answer = json.loads(frame)
+        collector = bench.collector
+        run, number = self.pending.popleft() if self.pending else (-1, -1)
+        if run != collector.number:
+            collector.stragglers += 1
+            return
+        collector.acks_pending -= 1
+        collector.last_activity = time.monotonic()
+        if answer.get("ok") and answer.get("status") == "delivered":
+            collector.posted.setdefault(self.room, []).append(number)
+        else:
+            collector.refused[str(answer.get("error") or answer.get("status"))] += 1
 
     async def send_at(
         self, bench: Bench, rate: float, duration: float, offset: float, base_ns: int, base: float
