@@ -26,7 +26,7 @@ Environment variables:
     PostgreSQL connections each server process keeps at most (default 20);
     requests beyond it wait for a free connection (up to 60 s).
 ``REDIS_URL``
-    Unset: in-process cache and channel layer. Set: both use Redis.
+    Unset: in-process cache and room fan-out. Set: both use Redis.
 ``SAFECLASS_SMTP_URL``
     ``smtp://user:password@host:port`` (``smtps://`` for implicit TLS,
     ``?starttls=1`` for STARTTLS). Unset: mail is written to ``var/mail/``
@@ -235,15 +235,10 @@ if REDIS_URL:
             "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:ch"},
-        }
-    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The live room fans out through its own hub (safeclass.live.hub), over Redis
+# pub/sub between processes when REDIS_URL is set; no Channels channel layer.
 
 # --- Background tasks -----------------------------------------------------------
 

@@ -2,16 +2,21 @@
 
 A socket opens only for a signed-in participant the room admitted (ACC-1);
 the ASGI stack checks the Origin and the session cookie first. Events arrive
-numbered; a client, and this consumer on its behalf, re-reads the log from
-the database whenever a number is missing, so a dropped announcement costs a
-query, never a message. Removal, a take-over from another device (ACC-4) and
-the end of the lesson close the socket at once.
+numbered from the process's ``hub``; a client, and this consumer on its behalf,
+re-reads the log from the database whenever a number is missing, so a dropped
+announcement costs a query, never a message. Each socket writes its events
+from a queue of its own: a pupil whose connection stops reading holds up only
+their own socket, and once ``OUTBOX_LIMIT`` events wait, the socket drops the
+rest and reads them from the log when it can write again. Removal, a take-over
+from another device (ACC-4) and the end of the lesson close the socket at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
-from safeclass.live import attendance, events
+from safeclass.live import attendance, events, hub
 from safeclass.live.selectors import SessionAccess
 from safeclass.moderation.data import Sender
 
@@ -47,10 +52,16 @@ log = logging.getLogger(__name__)
 CLOSE_SIGN_IN = 4401
 CLOSE_NOT_ADMITTED = 4403
 CLOSE_REASONS = {"removed": 4410, "takeover": 4409, "ended": 4404}
+OUTBOX_LIMIT = 200  # events waiting for one socket before it reads the log instead
 
 
 def _events_after(session_id: int, after: int, teacher: bool) -> list[dict[str, Any]]:
     return [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
+
+
+async def _read_log(session_id: int, after: int) -> list[hub.Announcement]:
+    result: list[hub.Announcement] = await _db(events.announcements_after)(session_id, after)
+    return result
 
 
 def _post(
@@ -95,20 +106,28 @@ def _post(
 
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """One participant's socket; a :class:`hub.Listener` of its lesson.
+
+    Channels' channel layer is not used: the hub hands events to the socket
+    directly (see ``hub``), and nothing else sends to it.
+    """
+
     session_id: int
     connection: str
+    user_id: int
     teacher: bool
     last_seq: int
     joined: bool
     speaker: Speaker | None = None
+    writer: asyncio.Task[None] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch, less its database clean-up before every message.
 
-        That clean-up is a hop to Channels' one shared thread for each message
-        of each socket, 40 per chat message in a class, while this consumer's
-        event loop holds no database connection: its database work runs on
-        ``_DATABASE_THREADS``, which close stale connections themselves.
+        That clean-up is a hop to Channels' one shared thread for each frame a
+        client sends, while this consumer's event loop holds no database
+        connection: its database work runs on ``_DATABASE_THREADS``, which
+        close stale connections themselves.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -132,11 +151,12 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.joined = True
         self.teacher = joined.teacher
         self.user_id = user.pk
-        layer = self.channel_layer
-        await layer.group_add(events.room_group(self.session_id), self.channel_name)
-        await layer.group_add(events.member_group(self.session_id, user.pk), self.channel_name)
-        if self.teacher:
-            await layer.group_add(events.teachers_group(self.session_id), self.channel_name)
+        self.outbox: deque[tuple[int, str]] = deque()
+        self.behind = False  # events were dropped from a full outbox
+        self.rewind: int | None = None  # the client asked for the log after this number
+        self.wakeup: asyncio.Future[None] | None = None
+        self.hub = hub.local(_read_log)
+        await self.hub.join(self.session_id, self)
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
@@ -147,7 +167,58 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json(
             {"type": "hello", "connection": self.connection, "teacher": self.teacher}
         )
-        await self.resume(after)
+        self.rewind = after
+        self.writer = asyncio.create_task(self._write())
+
+    # --- hub.Listener -----------------------------------------------------------
+
+    def deliver(self, seq: int, frame: str) -> None:
+        if len(self.outbox) >= OUTBOX_LIMIT:
+            self.behind = True
+        else:
+            self.outbox.append((seq, frame))
+        self._wake()
+
+    def shut(self, reason: str, keep: str) -> None:
+        if keep and keep == self.connection:
+            return
+        if self.writer is not None:
+            self.writer.cancel()  # what it still holds is moot once the socket closes
+        asyncio.get_running_loop().create_task(self._close_for(reason))
+
+    # --- writing ------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        if self.wakeup is not None and not self.wakeup.done():
+            self.wakeup.set_result(None)
+
+    async def _write(self) -> None:
+        """Send the queued events in number order; read the log on a gap."""
+        try:
+            while True:
+                if self.rewind is not None:
+                    after, self.rewind = self.rewind, None
+                    await self.resume(after)
+                elif self.outbox:
+                    seq, frame = self.outbox.popleft()
+                    if seq <= self.last_seq:
+                        continue
+                    if seq != self.last_seq + 1:
+                        await self.resume(self.last_seq)  # a gap: read the log
+                        continue
+                    await self.send(text_data=frame)
+                    self.last_seq = seq
+                elif self.behind:
+                    self.behind = False
+                    await self.resume(self.last_seq)
+                else:
+                    self.wakeup = asyncio.get_running_loop().create_future()
+                    await self.wakeup
+                    self.wakeup = None
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the connection went away under it; disconnect() follows
+            log.debug("room socket stopped writing", exc_info=True)
 
     async def resume(self, after: int) -> None:
         found = await _db(_events_after)(self.session_id, after, self.teacher)
@@ -155,22 +226,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.send(text_data=events.frame(event))
             self.last_seq = event["seq"]
 
-    async def room_event(self, message: dict[str, Any]) -> None:
-        seq = message["seq"]
-        if self.teacher and message["kind"] == "private":
-            return  # the full event comes through the teachers' group
-        if seq <= self.last_seq:
-            return
-        if seq != self.last_seq + 1:
-            await self.resume(self.last_seq)  # a gap: read the log
-            return
-        await self.send(text_data=message["frame"])
-        self.last_seq = seq
-
-    async def member_close(self, message: dict[str, Any]) -> None:
-        if message.get("keep") and message["keep"] == self.connection:
-            return
-        reason = message.get("reason", "")
+    async def _close_for(self, reason: str) -> None:
         await self.send_json({"type": "closed", "reason": reason})
         await self.close(code=CLOSE_REASONS.get(reason, 4000))
 
@@ -183,7 +239,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 after = max(0, int(content.get("after", self.last_seq)))
             except (TypeError, ValueError):
                 after = self.last_seq
-            await self.resume(after)
+            self.rewind = after
+            self._wake()
         elif kind in {"chat", "question"}:
             text = content.get("text")
             if isinstance(text, str):
@@ -206,11 +263,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "joined", False):
             return
-        layer = self.channel_layer
-        await layer.group_discard(events.room_group(self.session_id), self.channel_name)
-        await layer.group_discard(
-            events.member_group(self.session_id, self.user_id), self.channel_name
-        )
-        if self.teacher:
-            await layer.group_discard(events.teachers_group(self.session_id), self.channel_name)
+        self.hub.leave(self.session_id, self)
+        if self.writer is not None:
+            self.writer.cancel()
         await _db(attendance.disconnect)(connection=self.connection)

@@ -1,38 +1,23 @@
 """The room's durable event log and its best-effort announcement (architecture §6).
 
 ``emit`` stores an event with the lesson's next number inside the caller's
-transaction; once that transaction commits, the event is sent to the room's
-channel-layer group (Redis pub/sub between processes when ``REDIS_URL`` is
-set). Sending may fail or be dropped; clients notice a gap in the numbers, or
+transaction; once that transaction commits, the event is announced to the
+room's sockets through the project's own fan-out (``hub``: this process
+directly, the others over Redis pub/sub when ``REDIS_URL`` is set). An
+announcement may fail or be dropped; clients notice a gap in the numbers, or
 reconnect, and read what they missed from the database (``events_after``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from safeclass.core.errors import NotFound
+from safeclass.live import hub
 from safeclass.live.models import Participant, RoomControls, RoomEvent, Session
-
-log = logging.getLogger(__name__)
-
-
-def room_group(session_id: int) -> str:
-    return f"room.{session_id}"
-
-
-def teachers_group(session_id: int) -> str:
-    return f"room.{session_id}.teachers"
-
-
-def member_group(session_id: int, user_id: int) -> str:
-    return f"room.{session_id}.user.{user_id}"
 
 
 def as_message(event: RoomEvent) -> dict[str, Any]:
@@ -43,16 +28,6 @@ def as_message(event: RoomEvent) -> dict[str, Any]:
         "at": event.created_at.isoformat(),
         "teachers_only": event.teachers_only,
     }
-
-
-def _send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # the log in the database is the truth; clients will catch up
-        log.warning("room announcement to %s failed", group, exc_info=True)
 
 
 def controls_for_update(session_id: int) -> RoomControls:
@@ -98,17 +73,8 @@ def emit(
         data=data,
         teachers_only=teachers_only,
     )
-    payload = as_message(event)
-    # Everyone's clients count every number, so a teachers-only event still goes
-    # to the room as a bare number ("nothing for you here") to keep the count whole.
-    if teachers_only:
-        stub = {"seq": event.seq, "kind": "private", "data": {}, "at": payload["at"]}
-        public, full = announcement(stub), announcement(payload)
-        transaction.on_commit(lambda: _send(room_group(session.pk), public))
-        transaction.on_commit(lambda: _send(teachers_group(session.pk), full))
-    else:
-        message = announcement(payload)
-        transaction.on_commit(lambda: _send(room_group(session.pk), message))
+    message = announcement(event)
+    transaction.on_commit(lambda: hub.publish(message))
     return event
 
 
@@ -117,21 +83,32 @@ def frame(event: dict[str, Any]) -> str:
     return json.dumps({"type": "event", **event})
 
 
-def announcement(event: dict[str, Any]) -> dict[str, Any]:
-    """The channel-layer message for one event: its number, and its frame written once
-    for every socket in the room rather than once per socket."""
-    return {"type": "room.event", "seq": event["seq"], "kind": event["kind"], "frame": frame(event)}
+def announcement(event: RoomEvent) -> hub.Announcement:
+    """One event as the hub hands it out: its number, and its frames written once for
+    every socket in the room rather than once per socket.
+
+    Everyone's clients count every number, so a teachers-only event still reaches
+    the others as a bare number ("nothing for you here") to keep the count whole.
+    """
+    public = frame(visible(event, teacher=False))
+    teachers = frame(as_message(event)) if event.teachers_only else None
+    return {"s": event.session_id, "q": event.seq, "p": public, "t": teachers}
 
 
 def disconnect_member(session_id: int, user_id: int, *, reason: str, keep: str = "") -> None:
     """Close this person's sockets in the lesson (all but ``keep``) once the transaction commits."""
-    message = {"type": "member.close", "reason": reason, "keep": keep}
-    transaction.on_commit(lambda: _send(member_group(session_id, user_id), message))
+    message = {"s": session_id, "c": reason, "u": user_id, "k": keep}
+    transaction.on_commit(lambda: hub.publish(message))
 
 
 def disconnect_room(session_id: int, *, reason: str) -> None:
-    message = {"type": "member.close", "reason": reason, "keep": ""}
-    transaction.on_commit(lambda: _send(room_group(session_id), message))
+    message = {"s": session_id, "c": reason, "u": None, "k": ""}
+    transaction.on_commit(lambda: hub.publish(message))
+
+
+def announcements_after(session_id: int, after: int) -> list[hub.Announcement]:
+    """What the hub hands out again when an announcement went missing."""
+    return [announcement(event) for event in events_after(session_id, after)]
 
 
 def events_after(session_id: int, after: int, limit: int = 500) -> list[RoomEvent]:

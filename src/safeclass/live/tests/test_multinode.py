@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import deque
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
@@ -128,6 +129,7 @@ class Socket:
 
     def __init__(self, node: Node, session_id: int, user: Any, after: int = 0) -> None:
         self.last_seq = after
+        self.backlog: deque[dict[str, Any]] = deque()
         self.ws: ClientConnection = ws_connect(
             f"ws://127.0.0.1:{node.port}/ws/buoi-hoc/{session_id}/?after={after}",
             additional_headers={"Cookie": cookie_for(user), "Origin": node.url},
@@ -145,14 +147,25 @@ class Socket:
         return message
 
     def until(self, predicate: Any) -> dict[str, Any]:
+        """The next message that fits ``predicate``; those before it are passed over."""
+        while self.backlog:
+            message = self.backlog.popleft()
+            if predicate(message):
+                return message
         while True:
             message = self.receive()
             if predicate(message):
                 return message
 
     def chat(self, text: str) -> dict[str, Any]:
+        """Send a message; its answer. Events that come first (the message itself
+        can reach its own sender before the answer does) wait for ``until``."""
         self.ws.send(json.dumps({"type": "chat", "text": text}))
-        return self.until(lambda m: m.get("type") == "chat_result")
+        while True:
+            message = self.receive()
+            if message.get("type") == "chat_result":
+                return message
+            self.backlog.append(message)
 
     def close(self) -> None:
         self.ws.__exit__(None, None, None)

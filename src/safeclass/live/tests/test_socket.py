@@ -240,3 +240,36 @@ def test_a_socket_from_a_foreign_origin_is_refused() -> None:
         assert await same_origin.connect(timeout=TIMEOUT) == (False, 4401)
 
     async_to_sync(scenario)()
+
+
+def test_a_socket_with_a_full_queue_reads_what_it_dropped_from_the_log(monkeypatch: Any) -> None:
+    """A pupil's connection that stops reading fills its socket's queue; what no longer
+    fits is dropped there and read from the log instead, in order, nothing lost.
+    (A queue of 0 drops every announcement, so all of it comes from the log.)"""
+    from safeclass.live import consumers
+
+    monkeypatch.setattr(consumers, "OUTBOX_LIMIT", 0)
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    enter(lesson, lesson.teacher)
+    enter(lesson, student)
+    session_id = lesson.session.pk
+    said = [f"Câu hỏi số {n}" for n in range(1, 6)]
+
+    async def scenario() -> None:
+        from channels.db import database_sync_to_async
+
+        pupil = socket(session_id, student)
+        assert (await pupil.connect(timeout=TIMEOUT))[0]
+        await events_until(pupil, "participant")
+        for text in said:
+            await database_sync_to_async(post)(session_id, lesson.teacher, text)
+        seen: list[dict[str, Any]] = []
+        while len([m for m in seen if m.get("kind") == "chat"]) < len(said):
+            seen.append(await pupil.receive_json_from(timeout=TIMEOUT))
+        numbers = [m["seq"] for m in seen if m.get("type") == "event"]
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        assert [m["data"]["text"] for m in seen if m.get("kind") == "chat"] == said
+        await pupil.disconnect()
+
+    async_to_sync(scenario)()

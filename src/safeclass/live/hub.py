@@ -1,0 +1,314 @@
+"""The room's own fan-out: one subscription per lesson per server process (architecture §6).
+
+Every server process keeps the room sockets it serves, by lesson, in one hub
+per event loop. A stored event (see ``events.emit``) is handed to the hub of
+its own process straight from the transaction's commit, and published once on
+Redis (when ``REDIS_URL`` is set) for the other processes, each of which holds
+one subscription per lesson it has sockets for. The hub puts a lesson's events
+back in number order (two commits can announce out of order) and gives each
+socket the text to send; a socket writes on its own, so one that stops reading
+holds up nobody else.
+
+Announcements are best effort. A number that does not arrive within
+``FILL_AFTER`` seconds is read from the database once for the whole process,
+and after a lost Redis connection every lesson is re-read from its last
+delivered number: the log in the database stays the truth.
+
+An announcement is a small dict: ``s`` the lesson, then either ``q`` its
+number, ``p`` the frame everyone may see and ``t`` the full frame for teachers
+when it differs, or ``c`` a reason to close the sockets of ``u`` (one person,
+or everyone when ``None``) except the connection ``k``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+Announcement = dict[str, Any]
+LogReader = Callable[[int, int], Awaitable[list[Announcement]]]
+
+ORIGIN = uuid.uuid4().hex  # this process, so it skips its own announcements coming back
+FILL_AFTER = 0.2  # seconds to wait for a missing number before reading the log
+RECONNECT_AFTER = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries to reach Redis again
+
+
+class Listener(Protocol):
+    """A room socket, as the hub sees it."""
+
+    user_id: int
+    teacher: bool
+
+    def deliver(self, seq: int, frame: str) -> None:
+        """Queue one numbered frame; must not block."""
+
+    def shut(self, reason: str, keep: str) -> None:
+        """Close the socket for ``reason`` unless it is the connection ``keep``."""
+
+
+def channel(session_id: int) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:room:{session_id}"
+
+
+class _Room:
+    __slots__ = ("listeners", "seq", "timer", "waiting")
+
+    def __init__(self) -> None:
+        self.listeners: set[Listener] = set()
+        self.seq = 0  # the last number handed to the listeners; 0 before the first
+        self.waiting: dict[int, Announcement] = {}
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class Hub:
+    """The room sockets of one event loop, by lesson. Used on that loop only,
+    except :func:`publish`, which any thread may call."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, read_log: LogReader) -> None:
+        self.loop = loop
+        self.read_log = read_log
+        self.rooms: dict[int, _Room] = {}
+        self._subscribed: set[int] = set()
+        self._confirmed: dict[str, asyncio.Future[None]] = {}
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._sync_lock = asyncio.Lock()
+
+    # --- sockets come and go ---------------------------------------------------
+
+    async def join(self, session_id: int, listener: Listener) -> None:
+        """Start handing the lesson's events to ``listener``.
+
+        Returns once this process is subscribed to the lesson, so what the
+        socket then reads from the log and what it is handed overlap rather
+        than leave a hole.
+        """
+        room = self.rooms.get(session_id)
+        if room is None:
+            room = self.rooms[session_id] = _Room()
+        room.listeners.add(listener)
+        if not settings.REDIS_URL:
+            return
+        name = channel(session_id)
+        if session_id not in self._subscribed and name not in self._confirmed:
+            self._confirmed[name] = self.loop.create_future()
+        confirmed = self._confirmed.get(name)
+        await self._sync_subscriptions()
+        if confirmed is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(confirmed), timeout=2)
+            except TimeoutError:
+                log.warning("not subscribed to lesson %s yet", session_id)
+
+    def leave(self, session_id: int, listener: Listener) -> None:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        room.listeners.discard(listener)
+        if not room.listeners:
+            if room.timer is not None:
+                room.timer.cancel()
+            del self.rooms[session_id]
+            self._confirmed.pop(channel(session_id), None)
+            if settings.REDIS_URL:
+                self.loop.create_task(self._sync_subscriptions())
+
+    # --- announcements -----------------------------------------------------------
+
+    def receive(self, message: Announcement) -> None:
+        """One announcement, from this process or another; on the hub's loop."""
+        room = self.rooms.get(message["s"])
+        if room is None:
+            return
+        if "c" in message:
+            for listener in [x for x in room.listeners if message["u"] in (None, x.user_id)]:
+                listener.shut(message["c"], message["k"])
+            return
+        seq = message["q"]
+        if seq <= room.seq:
+            return
+        if room.seq and seq > room.seq + 1:
+            room.waiting[seq] = message
+            if room.timer is None:
+                room.timer = self.loop.call_later(FILL_AFTER, self._fill, message["s"])
+            return
+        self._hand_out(room, message)
+        while room.seq + 1 in room.waiting:
+            self._hand_out(room, room.waiting.pop(room.seq + 1))
+        if not room.waiting and room.timer is not None:
+            room.timer.cancel()
+            room.timer = None
+
+    def _hand_out(self, room: _Room, message: Announcement) -> None:
+        seq, public, teachers = message["q"], message["p"], message["t"]
+        room.seq = seq
+        for listener in room.listeners:
+            listener.deliver(seq, teachers if teachers is not None and listener.teacher else public)
+
+    def _fill(self, session_id: int) -> None:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        room.timer = None
+        self.loop.create_task(self._read_back(session_id, room.seq))
+
+    async def _read_back(self, session_id: int, after: int) -> None:
+        """Hand out what the log holds after ``after``, then whatever still waits."""
+        try:
+            found = await self.read_log(session_id, after)
+        except Exception:
+            log.warning("could not read the log of lesson %s", session_id, exc_info=True)
+            found = []
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        for message in found:
+            self.receive(message)
+        # Whatever still waits goes out as it is; a socket that sees a gap then
+        # reads the log itself.
+        for seq in sorted(room.waiting):
+            message = room.waiting.pop(seq)
+            if seq > room.seq:
+                self._hand_out(room, message)
+        if room.timer is not None:
+            room.timer.cancel()
+            room.timer = None
+
+    # --- Redis, between processes ------------------------------------------------
+
+    async def _sync_subscriptions(self) -> None:
+        """Subscribe to the lessons this hub serves and drop the others, one change at
+        a time, so a quick leave-and-join cannot end unsubscribed."""
+        async with self._sync_lock:
+            if self._reader is None or self._reader.done():
+                self._reader = self.loop.create_task(self._read_redis())
+            pubsub = self._pubsub
+            if pubsub is None:
+                return  # the reader subscribes to every lesson once it is connected
+            wanted = set(self.rooms)
+            added, dropped = wanted - self._subscribed, self._subscribed - wanted
+            try:
+                if added:
+                    await pubsub.subscribe(*(channel(s) for s in added))
+                if dropped:
+                    await pubsub.unsubscribe(*(channel(s) for s in dropped))
+            except Exception:
+                log.warning("room subscriptions not updated", exc_info=True)
+                return
+            self._subscribed = wanted
+
+    async def _read_redis(self) -> None:
+        from redis import asyncio as aioredis
+
+        tries = 0
+        while True:
+            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            pubsub: Any = client.pubsub()
+            try:
+                await client.client_setname(f"safeclass-hub-{ORIGIN}")
+                async with self._sync_lock:
+                    wanted = set(self.rooms)
+                    # One channel of its own keeps the connection subscribed
+                    # while this process has no lesson.
+                    await pubsub.subscribe(f"{settings.REDIS_KEY_PREFIX}:hub:{ORIGIN}")
+                    if wanted:
+                        await pubsub.subscribe(*(channel(s) for s in wanted))
+                    self._pubsub, self._subscribed = pubsub, wanted
+                if tries:
+                    # Announcements made while disconnected are lost: read the log.
+                    for session_id, room in list(self.rooms.items()):
+                        self.loop.create_task(self._read_back(session_id, room.seq))
+                tries = 0
+                async for raw in pubsub.listen():
+                    self._on_redis(raw)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("room fan-out lost Redis; reconnecting", exc_info=True)
+            finally:
+                self._pubsub = None
+                try:
+                    await pubsub.aclose()
+                    await client.aclose()
+                except Exception:
+                    log.debug("closing a lost Redis connection failed", exc_info=True)
+            await asyncio.sleep(RECONNECT_AFTER[min(tries, len(RECONNECT_AFTER) - 1)])
+            tries += 1
+
+    def _on_redis(self, raw: dict[str, Any]) -> None:
+        kind = raw.get("type")
+        name = raw.get("channel", b"")
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        if kind == "subscribe":
+            confirmed = self._confirmed.pop(name, None)
+            if confirmed is not None and not confirmed.done():
+                confirmed.set_result(None)
+        elif kind == "message":
+            try:
+                message = json.loads(raw["data"])
+            except ValueError:
+                log.warning("unreadable room announcement on %s", name)
+                return
+            if message.pop("o", None) != ORIGIN:
+                self.receive(message)
+
+
+# --- one hub per event loop; announcing from any thread -----------------------------
+
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+_hubs_lock = threading.Lock()
+_redis: Any = None
+
+
+def local(read_log: LogReader) -> Hub:
+    """The hub of the running event loop (made on first use)."""
+    loop = asyncio.get_running_loop()
+    with _hubs_lock:
+        hub = _hubs.get(loop)
+        if hub is None:
+            hub = _hubs[loop] = Hub(loop, read_log)
+        return hub
+
+
+def publish(message: Announcement) -> None:
+    """Announce to every socket of the lesson, here and in the other processes.
+
+    Call after the event's transaction committed, from any thread. Never raises:
+    a lost announcement is read from the log later.
+    """
+    with _hubs_lock:
+        hubs = list(_hubs.items())
+    for loop, hub in hubs:
+        if loop.is_closed():
+            with _hubs_lock:
+                _hubs.pop(loop, None)
+            continue
+        if message["s"] not in hub.rooms:
+            continue  # no socket of the lesson here; one that opens now reads the log
+        try:
+            loop.call_soon_threadsafe(hub.receive, message)
+        except RuntimeError:  # the loop closed meanwhile
+            continue
+    if settings.REDIS_URL:
+        _publish_remote(message)
+
+
+def _publish_remote(message: Announcement) -> None:
+    global _redis
+    try:
+        if _redis is None:
+            import redis
+
+            _redis = redis.Redis.from_url(settings.REDIS_URL)
+        _redis.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
+    except Exception:
+        log.warning("room announcement for lesson %s not published", message["s"], exc_info=True)

@@ -1,0 +1,212 @@
+"""The room's own fan-out: events reach a lesson's sockets once each, in number order,
+teachers-only events reach students as a bare number, a missing number is read from
+the log, and closing acts on the right sockets (architecture §6; CLS-5, ACC-4)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.db import transaction
+
+from safeclass.live import consumers, events, hub
+from safeclass.live.models import RoomEvent
+from safeclass.live.tests.services.test_room import make_lesson
+
+pytestmark = pytest.mark.django_db(transaction=True)
+TIMEOUT = 5
+
+
+class Socket:
+    """A listener that keeps what the hub handed it (the hub's side of a room socket)."""
+
+    def __init__(self, user_id: int, teacher: bool = False, connection: str = "") -> None:
+        self.user_id = user_id
+        self.teacher = teacher
+        self.connection = connection
+        self.frames: list[tuple[int, dict[str, Any]]] = []
+        self.closed: list[str] = []
+        self.arrived = asyncio.Event()
+
+    def deliver(self, seq: int, frame: str) -> None:
+        self.frames.append((seq, json.loads(frame)))
+        self.arrived.set()
+
+    def shut(self, reason: str, keep: str) -> None:
+        if keep != self.connection:
+            self.closed.append(reason)
+        self.arrived.set()
+
+    async def until(self, count: int) -> list[int]:
+        while len(self.frames) < count:
+            self.arrived.clear()
+            await asyncio.wait_for(self.arrived.wait(), TIMEOUT)
+        return [seq for seq, _frame in self.frames]
+
+
+def stored(session: Any, count: int, teachers_only: bool = False) -> list[RoomEvent]:
+    """``count`` events in the lesson's log (announced once stored, as emit does)."""
+    with transaction.atomic():
+        return [
+            events.emit(session, "note", {"n": n}, teachers_only=teachers_only)
+            for n in range(count)
+        ]
+
+
+def test_events_reach_every_socket_once_in_number_order() -> None:
+    lesson = make_lesson(students=1)
+    first, second, third = (events.announcement(e) for e in stored(lesson.session, 3))
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil, teacher = Socket(1), Socket(2, teacher=True)
+        await room_hub.join(lesson.session.pk, pupil)
+        await room_hub.join(lesson.session.pk, teacher)
+        # Two commits can announce out of order; the second waits for the first.
+        for message in (first, third, second, second):
+            room_hub.receive(message)
+        assert await pupil.until(3) == [1, 2, 3]
+        assert await teacher.until(3) == [1, 2, 3]
+        room_hub.leave(lesson.session.pk, pupil)
+        room_hub.leave(lesson.session.pk, teacher)
+
+    async_to_sync(scenario)()
+
+
+def test_a_teachers_only_event_reaches_students_as_a_bare_number() -> None:
+    lesson = make_lesson(students=1)
+    (held,) = stored(lesson.session, 1, teachers_only=True)
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil, teacher = Socket(1), Socket(2, teacher=True)
+        for socket in (pupil, teacher):
+            await room_hub.join(lesson.session.pk, socket)
+        room_hub.receive(events.announcement(held))
+        await pupil.until(1)
+        await teacher.until(1)
+        assert pupil.frames[0][1] == {
+            "type": "event",
+            "seq": 1,
+            "kind": "private",
+            "data": {},
+            "at": held.created_at.isoformat(),
+        }
+        assert teacher.frames[0][1]["kind"] == "note"
+        assert teacher.frames[0][1]["data"] == {"n": 0}
+
+    async_to_sync(scenario)()
+
+
+def test_a_number_that_never_arrives_is_read_from_the_log(monkeypatch: Any) -> None:
+    monkeypatch.setattr(hub, "FILL_AFTER", 0.05)
+    lesson = make_lesson(students=1)
+    found = [events.announcement(e) for e in stored(lesson.session, 4)]
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)
+        room_hub.receive(found[0])
+        room_hub.receive(found[3])  # 2 and 3 were lost on the way
+        assert await pupil.until(4) == [1, 2, 3, 4]
+        assert [frame["data"] for _seq, frame in pupil.frames] == [{"n": n} for n in range(4)]
+
+    async_to_sync(scenario)()
+
+
+def test_closing_reaches_the_person_or_the_room_and_spares_the_new_device() -> None:
+    lesson = make_lesson(students=1)
+    session_id = lesson.session.pk
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        old_phone, new_phone = Socket(7, connection="old"), Socket(7, connection="new")
+        classmate = Socket(8, connection="other")
+        for socket in (old_phone, new_phone, classmate):
+            await room_hub.join(session_id, socket)
+        room_hub.receive({"s": session_id, "c": "takeover", "u": 7, "k": "new"})
+        assert (old_phone.closed, new_phone.closed, classmate.closed) == (["takeover"], [], [])
+        room_hub.receive({"s": session_id, "c": "ended", "u": None, "k": ""})
+        assert [s.closed[-1] for s in (old_phone, new_phone, classmate)] == ["ended"] * 3
+        # Another lesson's announcement touches nobody here.
+        room_hub.receive({"s": session_id + 1, "c": "ended", "u": None, "k": ""})
+        assert len(classmate.closed) == 1
+
+    async_to_sync(scenario)()
+
+
+def test_a_committed_event_is_announced_to_the_sockets_of_this_process() -> None:
+    """``publish`` from another thread (where the transaction ran) reaches the hub's loop."""
+    from channels.db import database_sync_to_async
+
+    lesson = make_lesson(students=1)
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)
+        await database_sync_to_async(stored)(lesson.session, 2)
+        assert await pupil.until(2) == [1, 2]
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.services
+def test_an_announcement_from_another_process_arrives_through_redis() -> None:
+    import redis
+
+    lesson = make_lesson(students=1)
+    (event,) = stored(lesson.session, 1)
+    wire = json.dumps({**events.announcement(event), "o": "another-process"})
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)  # returns once subscribed
+        redis.Redis.from_url(settings.REDIS_URL).publish(hub.channel(lesson.session.pk), wire)
+        assert await pupil.until(1) == [1]
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.services
+def test_after_losing_redis_the_hub_reads_back_what_it_missed(monkeypatch: Any) -> None:
+    """An announcement lost while the subscription was down (here: never made at all)
+    is read from the log by the reconnected hub, from the last number it handed out."""
+    import redis
+    from channels.db import database_sync_to_async
+
+    monkeypatch.setattr(hub, "RECONNECT_AFTER", (0.2,))
+    lesson = make_lesson(students=1)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+
+    def store_unannounced() -> None:
+        with monkeypatch.context() as quiet:
+            quiet.setattr(hub, "publish", lambda message: None)
+            stored(lesson.session, 1)
+
+    def kill_subscription() -> int:
+        name = f"safeclass-hub-{hub.ORIGIN}"
+        mine = [c["id"] for c in client.client_list() if c.get("name") == name]
+        for found in mine:
+            client.client_kill_filter(_id=found)
+        return len(mine)
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)
+        await database_sync_to_async(stored)(lesson.session, 1)
+        assert await pupil.until(1) == [1]
+        await database_sync_to_async(store_unannounced)()
+        await asyncio.sleep(0.1)
+        assert len(pupil.frames) == 1  # nothing announced it
+        assert await database_sync_to_async(kill_subscription)() == 1
+        assert await pupil.until(2) == [1, 2]
+
+    async_to_sync(scenario)()
