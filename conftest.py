@@ -155,6 +155,9 @@ def _empty_cache() -> None:
             _purge_redis_prefix(settings.CACHES[alias]["LOCATION"], backend.key_prefix)
         else:
             backend.clear()
+    from safeclass.moderation.selectors import forget_policies
+
+    forget_policies()  # each process's copy of the school policies, too
 
 
 # --- PostgreSQL + Redis profile -------------------------------------------------
