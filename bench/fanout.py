@@ -16,7 +16,7 @@ clients (one asyncio process on the same machine, without compression):
   relays ``group_send``, with ``channels_redis.core.RedisChannelLayer``,
   served by uvicorn;
 * SafeClass itself: ``safeclass.asgi`` under uvicorn on PostgreSQL and Redis
-  (pub/sub layer), every message moderated, stored and numbered in the room's
+  (its own fan-out hub), every message moderated, stored and numbered in the room's
   log before it is announced.
 
 Latency runs from when a message was due to be sent to when a pupil's socket

@@ -1,4 +1,5 @@
-"""Running a write again when the database says it only lost a race."""
+"""Database helpers: running a write again when the database says it only lost a
+race, and reading the one row a unique filter finds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import DatabaseError
+from django.db.models import Model, QuerySet
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +34,14 @@ def on_conflict_retry[T](write: Callable[[], T]) -> T:
                 raise
             log.info("write lost a database conflict (%s), attempt %s", sqlstate, attempt)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def unique_row[M: Model](queryset: QuerySet[M]) -> M | None:
+    """The row a filter on a unique key finds, or None.
+
+    ``first()`` without its ORDER BY: building that clause is a noticeable part
+    of Django's work for a one-row read, and a chat message does several.
+    """
+    for row in queryset[:1]:
+        return row
+    return None

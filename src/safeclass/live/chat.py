@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
 from safeclass.core.context import Actor
-from safeclass.core.db import on_conflict_retry
+from safeclass.core.db import on_conflict_retry, unique_row
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
 from safeclass.live import events, room
@@ -105,7 +105,7 @@ def _chat_post_once(
         raise ServiceError(
             _("Your teacher has not allowed pictures in this lesson."), field="image"
         )
-    participant = Participant.objects.filter(session_id=session.pk, user=user).first()
+    participant = unique_row(Participant.objects.filter(session_id=session.pk, user=user))
     restriction = room.chat_restriction(controls, participant, str(role))
     if restriction is not None:
         raise ServiceError(restriction, field="text")

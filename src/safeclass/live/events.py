@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from safeclass.core.db import unique_row
 from safeclass.core.errors import NotFound
 from safeclass.live import hub
 from safeclass.live.models import Participant, RoomControls, RoomEvent, Session
@@ -38,7 +39,7 @@ def controls_for_update(session_id: int) -> RoomControls:
     hands out the event numbers), so taking it first costs no concurrency and
     two writers can never wait on each other.
     """
-    found = RoomControls.objects.select_for_update().filter(session_id=session_id).first()
+    found = unique_row(RoomControls.objects.select_for_update().filter(session_id=session_id))
     if found is not None:
         return found
     if not Session.objects.filter(pk=session_id).exists():

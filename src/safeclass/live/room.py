@@ -27,6 +27,7 @@ from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
 from safeclass.classes import selectors as class_selectors
 from safeclass.core.context import Actor
+from safeclass.core.db import unique_row
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.live import events
 from safeclass.live.models import (
@@ -247,11 +248,10 @@ def room_enter(
 def locked_controls(session_id: int) -> RoomControls:
     """The lesson's controls row and its session row, both locked, in one read
     (in the order of :func:`events.controls_for_update`)."""
-    found = (
+    found = unique_row(
         RoomControls.objects.select_for_update()
         .select_related("session")
         .filter(session_id=session_id)
-        .first()
     )
     if found is not None:
         return found
