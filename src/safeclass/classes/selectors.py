@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from safeclass.accounts.selectors import user_capabilities_at
 from safeclass.classes.display_names import render as render_display_name
@@ -196,6 +196,19 @@ def display_name_of(enrollment: Enrollment) -> str:
 
 def current_rules(school_class: SchoolClass) -> RulesVersion | None:
     return RulesVersion.objects.filter(school_class=school_class).order_by("-number").first()
+
+
+def rules_accepted_in(user: Any, school_class_id: int) -> bool:
+    """Whether a student accepted the current rules of their class (True when the
+    class has none yet), in one query: a room entry needs this one class only."""
+    accepted = RulesAcceptance.objects.filter(version=OuterRef("pk"), user=user, student=user)
+    current = (
+        RulesVersion.objects.filter(school_class_id=school_class_id)
+        .order_by("-number")
+        .annotate(accepted=Exists(accepted))
+        .values_list("accepted", flat=True)[:1]
+    )
+    return all(current)
 
 
 def rules_accepted_by(version: RulesVersion) -> dict[tuple[int, int], RulesAcceptance]:

@@ -69,12 +69,12 @@ class Phase(StrEnum):
 
 def settings_of(school_id: int) -> LiveSettings:
     """The school's live settings (the defaults, unsaved, if it never changed them)."""
-    found = LiveSettings.objects.filter(school_id=school_id).first()
+    found = unique_row(LiveSettings.objects.filter(school_id=school_id))
     return found if found is not None else LiveSettings(school_id=school_id)
 
 
 def controls_of(session: Session) -> RoomControls:
-    found = RoomControls.objects.filter(session=session).first()
+    found = unique_row(RoomControls.objects.filter(session=session))
     return found if found is not None else RoomControls(session=session)
 
 
@@ -151,8 +151,7 @@ def _student_may_pass(session: Session, user: Any, live_settings: LiveSettings) 
     """Let in without the teacher: a verified account whose class rules are accepted."""
     if live_settings.admit_manually or not user.is_verified_account:
         return False
-    pending = class_selectors.rules_pending_for(user)
-    return not any(p.school_class.pk == session.school_class_id for p in pending)
+    return class_selectors.rules_accepted_in(user, session.school_class_id)
 
 
 @transaction.atomic
@@ -163,10 +162,8 @@ def room_enter(
     user = account_selectors.acting_user(actor)
     if user is None:
         raise Forbidden
-    session = (
-        Session.objects.select_related("school_class", "school_class__school")
-        .filter(pk=session_id)
-        .first()
+    session = unique_row(
+        Session.objects.select_related("school_class", "school_class__school").filter(pk=session_id)
     )
     if session is None:
         raise NotFound
@@ -195,7 +192,7 @@ def room_enter(
         return Entry(session, phase, None, Refusal.NOT_ALLOWED)
     if phase == Phase.CANCELLED:
         return Entry(session, phase, None, Refusal.CANCELLED)
-    participant = Participant.objects.filter(session=session, user=user).first()
+    participant = unique_row(Participant.objects.filter(session=session, user=user))
     if participant is not None and participant.banned:
         events.emit(
             session,
@@ -229,7 +226,7 @@ def room_enter(
         return Entry(session, phase, None, Refusal.ENDED)
     if controls.locked and role != RoomRole.TEACHER:
         return Entry(session, phase, None, Refusal.LOCKED)
-    participant = Participant.objects.filter(session=session, user=user).first()
+    participant = unique_row(Participant.objects.filter(session=session, user=user))
     if participant is not None:  # the same account, from another tab, came in just now
         return Entry(session, phase, participant, controls=controls)
     participant = Participant.objects.create(

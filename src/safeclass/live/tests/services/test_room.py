@@ -108,6 +108,19 @@ def test_an_unverified_student_waits_for_the_teacher(lesson: SimpleNamespace) ->
     assert enter(lesson, student).admitted
 
 
+def test_a_student_who_has_not_accepted_the_class_rules_waits(lesson: SimpleNamespace) -> None:
+    """ACC-5: let in without the teacher only once this class's current rules are accepted."""
+    student = lesson.world.students[0]
+    student.activated_at = timezone.now()
+    student.save(update_fields=["activated_at"])
+    entry = enter(lesson, student)
+    assert entry.participant is not None
+    assert entry.participant.state == ParticipantState.WAITING
+    latecomer = lesson.world.students[1]
+    ready(latecomer)
+    assert enter(lesson, latecomer).admitted
+
+
 def test_a_school_can_make_every_student_wait(lesson: SimpleNamespace) -> None:
     LiveSettings.objects.create(school=lesson.world.school, admit_manually=True)
     first, second = (ready(s) for s in lesson.world.students[:2])
