@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from safeclass.accounts.data import AccountKind
 from safeclass.accounts.selectors import user_capabilities_at
 from safeclass.classes.display_names import render as render_display_name
 from safeclass.classes.models import (
@@ -370,7 +371,13 @@ def current_class_by_name(school_id: int, name: str) -> SchoolClass | None:
 
 
 def teaches_class(user: Any, class_id: int) -> bool:
-    """Whether this person teaches the class (homeroom or subject)."""
+    """Whether this person teaches the class (homeroom or subject).
+
+    Only staff accounts are ever given a class to teach (``teaching_assign``),
+    so a student's or a parent's answer needs no query.
+    """
+    if getattr(user, "kind", AccountKind.STAFF) != AccountKind.STAFF:
+        return False
     return Teaching.objects.filter(
         school_class_id=class_id, teacher_id=getattr(user, "pk", None)
     ).exists()

@@ -120,6 +120,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     joined: bool
     speaker: Speaker | None = None
     writer: asyncio.Task[None] | None = None
+    closing = False  # the server closed the socket; nothing more is sent on it
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch, less its database clean-up before every message.
@@ -227,6 +228,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             self.last_seq = event["seq"]
 
     async def _close_for(self, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
         await self.send_json({"type": "closed", "reason": reason})
         await self.close(code=CLOSE_REASONS.get(reason, 4000))
 
@@ -247,7 +251,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 result, self.speaker = await _db(_post)(
                     self.session_id, self.scope["user"], text, kind == "question", self.speaker
                 )
-                await self.send_json(result)
+                if not self.closing:  # closed (removed, taken over) while it was stored
+                    await self.send_json(result)
         elif kind == "react":
             await _db(attendance.react)(
                 session_id=self.session_id, user=self.scope["user"], emoji=content.get("emoji")
@@ -258,7 +263,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             )
         elif kind == "ping":
             await _db(attendance.heartbeat)(connection=self.connection)
-            await self.send_json({"type": "pong", "last_seq": self.last_seq})
+            if not self.closing:
+                await self.send_json({"type": "pong", "last_seq": self.last_seq})
 
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "joined", False):
