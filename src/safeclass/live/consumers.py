@@ -121,6 +121,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     speaker: Speaker | None = None
     writer: asyncio.Task[None] | None = None
     closing = False  # the server closed the socket; nothing more is sent on it
+    closer: asyncio.Task[None] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch, less its database clean-up before every message.
@@ -185,7 +186,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         if self.writer is not None:
             self.writer.cancel()  # what it still holds is moot once the socket closes
-        asyncio.get_running_loop().create_task(self._close_for(reason))
+        self.closer = asyncio.get_running_loop().create_task(self._close_for(reason))
 
     # --- writing ------------------------------------------------------------------
 

@@ -82,6 +82,12 @@ class Hub:
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._sync_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()  # kept until done, as asyncio asks
+
+    def _spawn(self, work: Any) -> None:
+        task = self.loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # --- sockets come and go ---------------------------------------------------
 
@@ -120,7 +126,7 @@ class Hub:
             del self.rooms[session_id]
             self._confirmed.pop(channel(session_id), None)
             if settings.REDIS_URL:
-                self.loop.create_task(self._sync_subscriptions())
+                self._spawn(self._sync_subscriptions())
 
     # --- announcements -----------------------------------------------------------
 
@@ -159,7 +165,7 @@ class Hub:
         if room is None:
             return
         room.timer = None
-        self.loop.create_task(self._read_back(session_id, room.seq))
+        self._spawn(self._read_back(session_id, room.seq))
 
     async def _read_back(self, session_id: int, after: int) -> None:
         """Hand out what the log holds after ``after``, then whatever still waits."""
@@ -211,7 +217,11 @@ class Hub:
 
         tries = 0
         while True:
-            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            # Reads wait as long as a lesson is quiet; TCP keepalive notices a
+            # connection that died without a word.
+            client = aioredis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_keepalive=True
+            )
             pubsub: Any = client.pubsub()
             try:
                 await client.client_setname(f"safeclass-hub-{ORIGIN}")
@@ -226,7 +236,7 @@ class Hub:
                 if tries:
                     # Announcements made while disconnected are lost: read the log.
                     for session_id, room in list(self.rooms.items()):
-                        self.loop.create_task(self._read_back(session_id, room.seq))
+                        self._spawn(self._read_back(session_id, room.seq))
                 tries = 0
                 async for raw in pubsub.listen():
                     self._on_redis(raw)
@@ -308,7 +318,10 @@ def _publish_remote(message: Announcement) -> None:
         if _redis is None:
             import redis
 
-            _redis = redis.Redis.from_url(settings.REDIS_URL)
+            # Publishing runs in the thread that committed: it must not hang there.
+            _redis = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
         _redis.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
     except Exception:
         log.warning("room announcement for lesson %s not published", message["s"], exc_info=True)
