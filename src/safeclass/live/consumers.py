@@ -55,10 +55,6 @@ CLOSE_REASONS = {"removed": 4410, "takeover": 4409, "ended": 4404}
 OUTBOX_LIMIT = 200  # events waiting for one socket before it reads the log instead
 
 
-def _events_after(session_id: int, after: int, teacher: bool) -> list[dict[str, Any]]:
-    return [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
-
-
 async def _read_log(session_id: int, after: int) -> list[hub.Announcement]:
     result: list[hub.Announcement] = await _db(events.announcements_after)(session_id, after)
     return result
@@ -223,10 +219,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             log.debug("room socket stopped writing", exc_info=True)
 
     async def resume(self, after: int) -> None:
-        found = await _db(_events_after)(self.session_id, after, self.teacher)
-        for event in found:
-            await self.send(text_data=events.frame(event))
-            self.last_seq = event["seq"]
+        for message in await _read_log(self.session_id, after):
+            await self.send(text_data=hub.frame_for(message, teacher=self.teacher))
+            self.last_seq = message["q"]
 
     async def _close_for(self, reason: str) -> None:
         if self.closing:

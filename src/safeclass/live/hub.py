@@ -55,6 +55,12 @@ class Listener(Protocol):
         """Close the socket for ``reason`` unless it is the connection ``keep``."""
 
 
+def frame_for(message: Announcement, *, teacher: bool) -> str:
+    """The frame of an event's announcement that a teacher, or anyone else, is sent."""
+    teachers: str | None = message["t"]
+    return teachers if teachers is not None and teacher else message["p"]
+
+
 def channel(session_id: int) -> str:
     return f"{settings.REDIS_KEY_PREFIX}:room:{session_id}"
 
@@ -155,10 +161,9 @@ class Hub:
             room.timer = None
 
     def _hand_out(self, room: _Room, message: Announcement) -> None:
-        seq, public, teachers = message["q"], message["p"], message["t"]
-        room.seq = seq
+        seq = room.seq = message["q"]
         for listener in room.listeners:
-            listener.deliver(seq, teachers if teachers is not None and listener.teacher else public)
+            listener.deliver(seq, frame_for(message, teacher=listener.teacher))
 
     def _fill(self, session_id: int) -> None:
         room = self.rooms.get(session_id)
