@@ -17,7 +17,7 @@ from safeclass.core.context import Actor
 from safeclass.core.errors import ServiceError
 from safeclass.core.roles import Role
 from safeclass.moderation import selectors
-from safeclass.moderation.engine import Action, Category, Sender, Verdict, check
+from safeclass.moderation.engine import Action, Category, Sender, Verdict, check, warm_up
 from safeclass.moderation.engine.images import ImageError, PreparedImage, prepare
 from safeclass.moderation.engine.reasons import reason_for
 from safeclass.moderation.hashlists import ImageCheck, check_image, match_hash
@@ -34,6 +34,12 @@ class Outcome:
     event: ModerationEvent | None
     # Set when the sender is muted: nothing was checked or stored.
     muted_until: datetime | None = None
+
+
+def prepare_engine() -> None:
+    """Build the engine's lexicon automata now (about three seconds), as a server
+    process starts, rather than in the first chat message it stores."""
+    warm_up()
 
 
 def moderate(
