@@ -155,9 +155,9 @@ def _empty_cache() -> None:
             _purge_redis_prefix(settings.CACHES[alias]["LOCATION"], backend.key_prefix)
         else:
             backend.clear()
-    from safeclass.moderation.selectors import forget_policies
+    from safeclass.core.memo import forget_all
 
-    forget_policies()  # each process's copy of the school policies, too
+    forget_all()  # each process's copies of school settings, too
 
 
 # --- PostgreSQL + Redis profile -------------------------------------------------

@@ -25,6 +25,7 @@ from safeclass.classes.models import (
     Teaching,
 )
 from safeclass.core.errors import Forbidden, NotFound
+from safeclass.core.memo import ProcessMemo
 from safeclass.core.roles import Capability
 
 
@@ -50,7 +51,11 @@ def _with_teachers(queryset: QuerySet[SchoolClass]) -> QuerySet[SchoolClass]:
 
 
 def classes_taught(user: Any) -> QuerySet[SchoolClass]:
+    """The classes this person teaches; none, without a query, for anyone but
+    staff (the only accounts ``teaching_assign`` accepts)."""
     if not getattr(user, "is_authenticated", False):
+        return SchoolClass.objects.none()
+    if getattr(user, "kind", AccountKind.STAFF) != AccountKind.STAFF:
         return SchoolClass.objects.none()
     return _with_teachers(
         SchoolClass.objects.filter(teachings__teacher=user).distinct().order_by("grade", "name")
@@ -159,9 +164,14 @@ def school_settings(school_id: int) -> SchoolSettings | None:
     return SchoolSettings.objects.filter(school_id=school_id).first()
 
 
-def display_name_template_of(school_id: int) -> str:
+def _stored_template(school_id: int) -> str:
     found = school_settings(school_id)
     return found.display_name_template if found else DEFAULT_DISPLAY_NAME_TEMPLATE
+
+
+# Read for every student coming into a lesson, so each process keeps it for a
+# few seconds (``display_name_template_set`` marks it changed).
+display_name_template_of = ProcessMemo(_stored_template, seconds=10.0)
 
 
 @dataclass(frozen=True)

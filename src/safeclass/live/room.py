@@ -29,6 +29,7 @@ from safeclass.classes import selectors as class_selectors
 from safeclass.core.context import Actor
 from safeclass.core.db import unique_row
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
+from safeclass.core.memo import ProcessMemo
 from safeclass.live import events
 from safeclass.live.models import (
     GuestInvite,
@@ -67,15 +68,24 @@ class Phase(StrEnum):
     CANCELLED = "cancelled"
 
 
-def settings_of(school_id: int) -> LiveSettings:
-    """The school's live settings (the defaults, unsaved, if it never changed them)."""
+def _stored_settings(school_id: int) -> LiveSettings:
     found = unique_row(LiveSettings.objects.filter(school_id=school_id))
     return found if found is not None else LiveSettings(school_id=school_id)
 
 
+# The school's live settings (the defaults, unsaved, if it never changed them):
+# read by every room entry, so each process keeps them for a few seconds
+# (``settings_update`` marks them changed). Shared between requests: read only.
+settings_of = ProcessMemo(_stored_settings, seconds=10.0)
+
+
 def controls_of(session: Session) -> RoomControls:
-    found = unique_row(RoomControls.objects.filter(session=session))
-    return found if found is not None else RoomControls(session=session)
+    """The lesson's switches, unlocked: read with the session when the caller's
+    query asked for ``controls`` (``select_related``), otherwise now."""
+    try:
+        return session.controls
+    except RoomControls.DoesNotExist:
+        return RoomControls(session=session)
 
 
 def lobby_opens_at(session: Session, live_settings: LiveSettings) -> datetime:
@@ -162,9 +172,8 @@ def room_enter(
     user = account_selectors.acting_user(actor)
     if user is None:
         raise Forbidden
-    session = unique_row(
-        Session.objects.select_related("school_class", "school_class__school").filter(pk=session_id)
-    )
+    lessons = Session.objects.select_related("school_class__school", "controls")
+    session = unique_row(lessons.filter(pk=session_id))
     if session is None:
         raise NotFound
     school_id = session.school_class.school_id
@@ -477,6 +486,7 @@ def settings_update(
     found.admit_manually = admit_manually
     found.notify_absence = notify_absence
     found.save()
+    settings_of.changed(school.pk)
     audit_record(
         action="live.settings_update",
         actor=actor,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from safeclass.accounts.selectors import user_capabilities_at
 from safeclass.core.db import unique_row
+from safeclass.core.memo import ProcessMemo
 from safeclass.core.roles import Capability
 from safeclass.moderation.engine import Action, Category, Policy, Sender
 from safeclass.moderation.models import ModerationEvent, SchoolPolicy
@@ -51,29 +51,15 @@ def engine_policy(stored: SchoolPolicy | None) -> Policy:
 
 
 # A school's policy changes rarely and is read for every chat message, so each
-# process keeps it for POLICY_SECONDS. A change applies at once in the process
-# that made it (``policy_update`` forgets it there) and within POLICY_SECONDS in
-# the others.
+# process keeps it for POLICY_SECONDS (``policy_update`` marks it changed).
 POLICY_SECONDS = 10.0
-_policies: dict[int, tuple[float, Policy]] = {}
 
 
-def policy_for(school_id: int) -> Policy:
-    now = time.monotonic()
-    kept = _policies.get(school_id)
-    if kept is not None and now - kept[0] < POLICY_SECONDS:
-        return kept[1]
-    policy = engine_policy(stored_policy(school_id))
-    _policies[school_id] = (now, policy)
-    return policy
+def _stored_policy_for(school_id: int) -> Policy:
+    return engine_policy(stored_policy(school_id))
 
 
-def forget_policies(school_id: int | None = None) -> None:
-    """Read the policy from the database next time (one school's, or every school's)."""
-    if school_id is None:
-        _policies.clear()
-    else:
-        _policies.pop(school_id, None)
+policy_for = ProcessMemo(_stored_policy_for, seconds=POLICY_SECONDS)
 
 
 def muted_until(*, school_id: int, sender: Any, policy: Policy) -> datetime | None:

@@ -247,7 +247,7 @@ def policy_update(
             "updated_by": account_selectors.acting_user(actor),
         },
     )
-    transaction.on_commit(lambda: selectors.forget_policies(school.pk))
+    selectors.policy_for.changed(school.pk)
     audit_record(
         action="moderation.policy_update",
         actor=actor,

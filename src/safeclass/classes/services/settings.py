@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from safeclass.audit.services import audit_record
+from safeclass.classes import selectors
 from safeclass.classes.display_names import TemplateError, check_template
 from safeclass.classes.models import SchoolSettings
 from safeclass.core.context import Actor
@@ -35,6 +36,7 @@ def display_name_template_set(*, actor: Actor, school: Unit, template: str) -> S
         old = record.display_name_template
         record.display_name_template = template
         record.save(update_fields=["display_name_template", "updated_at"])
+        selectors.display_name_template_of.changed(school.pk)
         audit_record(
             action="classes.display_name_template_set",
             actor=actor,

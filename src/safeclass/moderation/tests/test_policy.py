@@ -63,5 +63,5 @@ def test_another_process_change_is_read_within_the_keeping_time(monkeypatch: Any
     assert moderate(school) == Action.ALLOW
     SchoolPolicy.objects.filter(school=school).update(allowed_domains="")
     assert moderate(school) == Action.ALLOW  # still this process's copy
-    monkeypatch.setattr(selectors, "POLICY_SECONDS", 0.0)
+    monkeypatch.setattr(selectors.policy_for, "seconds", 0.0)
     assert moderate(school) != Action.ALLOW

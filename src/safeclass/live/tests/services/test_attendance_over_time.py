@@ -23,6 +23,18 @@ from safeclass.notify.models import Notification
 pytestmark = pytest.mark.django_db
 
 
+def tell_parents_of_absences(school: Any) -> None:
+    """The school turns absence notices on, as its settings page does (FAM-2)."""
+    room.settings_update(
+        actor=Actor.system(),
+        school=school,
+        lobby_minutes=10,
+        late_after_minutes=5,
+        admit_manually=False,
+        notify_absence=True,
+    )
+
+
 def past_lesson(world: Any, hours_ago: float, minutes: int = 45) -> Any:
     start = timezone.now() - timedelta(hours=hours_ago)
     return services.session_create(
@@ -106,7 +118,7 @@ def test_parents_of_absent_students_are_told_once_when_the_school_wants_it() -> 
     # Off by default: nothing is sent.
     assert attendance.notify_absences(lesson) == 0
     assert not Notification.objects.filter(kind="live.absence").exists()
-    LiveSettings.objects.create(school=world.school, notify_absence=True)
+    tell_parents_of_absences(world.school)
     from safeclass.live.models import RoomControls
 
     RoomControls.objects.filter(session=lesson).update(absences_notified_at=None)
@@ -134,7 +146,7 @@ def test_live_close_ends_intervals_no_server_closed_and_sends_notices() -> None:
 
 def test_ending_the_lesson_sends_the_notices_at_once() -> None:
     world = class_world(students=1)
-    LiveSettings.objects.create(school=world.school, notify_absence=True)
+    tell_parents_of_absences(world.school)
     lesson = past_lesson(world, hours_ago=0.2)
     room.room_control(actor=Actor(user=world.homeroom), session_id=lesson.pk, action="end")
     assert Notification.objects.filter(kind="live.absence", recipient=world.parents[0]).exists()
@@ -179,7 +191,7 @@ def test_the_run_commands_sweeper_closes_lessons_a_dead_server_left_open() -> No
     from safeclass.live.models import Participant
 
     world = class_world(students=1)
-    LiveSettings.objects.create(school=world.school, notify_absence=True)
+    tell_parents_of_absences(world.school)
     lesson = past_lesson(world, hours_ago=2)
     student = world.students[0]
     participant = Participant.objects.create(

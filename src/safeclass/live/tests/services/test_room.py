@@ -18,7 +18,6 @@ from safeclass.core.errors import Forbidden, ServiceError
 from safeclass.live import chat, room, services
 from safeclass.live.models import (
     ChatMessage,
-    LiveSettings,
     ParticipantState,
     RoomEvent,
     SessionStatus,
@@ -122,7 +121,14 @@ def test_a_student_who_has_not_accepted_the_class_rules_waits(lesson: SimpleName
 
 
 def test_a_school_can_make_every_student_wait(lesson: SimpleNamespace) -> None:
-    LiveSettings.objects.create(school=lesson.world.school, admit_manually=True)
+    room.settings_update(
+        actor=Actor.system(),
+        school=lesson.world.school,
+        lobby_minutes=10,
+        late_after_minutes=5,
+        admit_manually=True,
+        notify_absence=False,
+    )
     first, second = (ready(s) for s in lesson.world.students[:2])
     assert not enter(lesson, first).admitted
     assert not enter(lesson, second).admitted
