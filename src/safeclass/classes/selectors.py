@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from safeclass.accounts.data import AccountKind
 from safeclass.accounts.selectors import user_capabilities_at
@@ -209,17 +210,26 @@ def current_rules(school_class: SchoolClass) -> RulesVersion | None:
     return RulesVersion.objects.filter(school_class=school_class).order_by("-number").first()
 
 
-def rules_accepted_in(user: Any, school_class_id: int) -> bool:
-    """Whether a student accepted the current rules of their class (True when the
-    class has none yet), in one query: a room entry needs this one class only."""
+def enrollment_for_entry(user: Any, school_class: SchoolClass) -> tuple[Enrollment | None, bool]:
+    """The student's current place in the class (as :func:`enrollment_of`) and
+    whether they accepted the class's current rules (True when it has none yet),
+    in one query: what a room entry needs."""
     accepted = RulesAcceptance.objects.filter(version=OuterRef("pk"), user=user, student=user)
     current = (
-        RulesVersion.objects.filter(school_class_id=school_class_id)
+        RulesVersion.objects.filter(school_class_id=OuterRef("school_class_id"))
         .order_by("-number")
         .annotate(accepted=Exists(accepted))
-        .values_list("accepted", flat=True)[:1]
+        .values("accepted")[:1]
     )
-    return all(current)
+    enrollment = (
+        Enrollment.objects.filter(school_class=school_class, student=user, left_at__isnull=True)
+        .select_related("school_class", "student")
+        .annotate(rules_accepted=Coalesce(Subquery(current), Value(True)))
+        .first()
+    )
+    if enrollment is None:
+        return None, False
+    return enrollment, bool(enrollment.rules_accepted)
 
 
 def rules_accepted_by(version: RulesVersion) -> dict[tuple[int, int], RulesAcceptance]:

@@ -145,23 +145,34 @@ class Entry:
         return self.participant is not None and self.participant.state == ParticipantState.ADMITTED
 
 
-def _role_of(session: Session, user: Any) -> tuple[RoomRole | None, str, bool]:
-    """(role, display name, on the roster) of a person for this lesson; role None: a stranger."""
+@dataclass(frozen=True)
+class _Person:
+    """Who someone is for this lesson; ``role`` None: a stranger."""
+
+    role: RoomRole | None
+    display_name: str
+    on_roster: bool
+    rules_accepted: bool = False  # a student: the class rules are accepted
+
+
+def _role_of(session: Session, user: Any) -> _Person:
     if teaches(session, user):
-        return RoomRole.TEACHER, user.full_name, True
-    enrollment = class_selectors.enrollment_of(user, session.school_class)
+        return _Person(RoomRole.TEACHER, user.full_name, True)
+    enrollment, rules_accepted = class_selectors.enrollment_for_entry(user, session.school_class)
     if enrollment is not None:
-        return RoomRole.STUDENT, class_selectors.display_name_of(enrollment), True
+        return _Person(
+            RoomRole.STUDENT, class_selectors.display_name_of(enrollment), True, rules_accepted
+        )
     if GuestInvite.objects.filter(session=session, user=user).exists():
-        return RoomRole.GUEST, user.full_name, False
-    return None, user.full_name, False
+        return _Person(RoomRole.GUEST, user.full_name, False)
+    return _Person(None, user.full_name, False)
 
 
-def _student_may_pass(session: Session, user: Any, live_settings: LiveSettings) -> bool:
+def _student_may_pass(person: _Person, user: Any, live_settings: LiveSettings) -> bool:
     """Let in without the teacher: a verified account whose class rules are accepted."""
     if live_settings.admit_manually or not user.is_verified_account:
         return False
-    return class_selectors.rules_accepted_in(user, session.school_class_id)
+    return person.rules_accepted
 
 
 @transaction.atomic
@@ -183,7 +194,8 @@ def room_enter(
     # students of a class coming in at once wait on each other only for that.
     controls = controls_of(session)
     phase = phase_of(session, controls, live_settings)
-    role, display_name, on_roster = _role_of(session, user)
+    person = _role_of(session, user)
+    role, display_name, on_roster = person.role, person.display_name, person.on_roster
     if role is None:
         events.emit(
             session,
@@ -223,7 +235,7 @@ def room_enter(
     if controls.locked and role != RoomRole.TEACHER:
         return Entry(session, phase, None, Refusal.LOCKED)
     if role == RoomRole.TEACHER or (
-        role == RoomRole.STUDENT and _student_may_pass(session, user, live_settings)
+        role == RoomRole.STUDENT and _student_may_pass(person, user, live_settings)
     ):
         state = ParticipantState.ADMITTED
     else:

@@ -105,3 +105,36 @@ def test_a_student_is_asked_before_anything_else() -> None:
     assert done.headers["Location"] == "/lich/"
     assert client.get("/").status_code == 200
     assert RulesAcceptance.objects.get(user=student).capacity == "student"
+
+
+def test_a_room_entry_reads_the_place_and_the_current_rules_in_one_query() -> None:
+    """ACC-5 via CLS-4: the entry check answers for the class's newest version
+    and the student's own acceptance only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safeclass.classes.models import Enrollment
+    from safeclass.classes.selectors import enrollment_for_entry
+
+    world = class_world(students=2)
+    student, classmate = world.students
+    school_class = world.school_class
+    with CaptureQueriesContext(connection) as queries:
+        enrollment, accepted = enrollment_for_entry(student, school_class)
+    assert len(queries.captured_queries) == 1
+    assert enrollment is not None and enrollment.student == student and accepted is False
+    version = current_rules(school_class)
+    # The parent's acceptance and a classmate's are not the student's own.
+    rules_accept(actor=Actor(user=world.parents[0]), version=version, student=student)
+    rules_accept(actor=Actor(user=classmate), version=version, student=classmate)
+    assert enrollment_for_entry(student, school_class)[1] is False
+    rules_accept(actor=Actor(user=student), version=version, student=student)
+    assert enrollment_for_entry(student, school_class)[1] is True
+    rules_additions_save(actor=ACTOR, school_class=school_class, additions="Giữ trật tự.")
+    assert enrollment_for_entry(student, school_class)[1] is False  # the new version asks again
+    # A class without any rules yet holds nobody back; someone not in it has no place.
+    RulesAcceptance.objects.filter(version__school_class=school_class).delete()
+    RulesVersion.objects.filter(school_class=school_class).delete()
+    assert enrollment_for_entry(classmate, school_class)[1] is True
+    Enrollment.objects.filter(student=classmate).update(left_at=version.published_at)
+    assert enrollment_for_entry(classmate, school_class) == (None, False)
