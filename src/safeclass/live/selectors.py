@@ -14,6 +14,7 @@ from safeclass.classes import selectors as class_selectors
 from safeclass.core import tokens
 from safeclass.core.errors import Forbidden, NotFound
 from safeclass.core.roles import Capability
+from safeclass.live import events
 from safeclass.live.models import (
     CalendarFeed,
     ChatMessage,
@@ -24,6 +25,7 @@ from safeclass.live.models import (
     ParticipantState,
     PeriodTime,
     RoomEvent,
+    RoomRole,
     Session,
     WeeklySlot,
 )
@@ -269,6 +271,22 @@ def room_participant(*, session_id: int, user: Any) -> Participant:
     if found is None:
         raise NotFound
     return found
+
+
+def room_log_for(*, session_id: int, user: Any, after: int) -> tuple[str, list[dict[str, Any]]]:
+    """One's state in a lesson's room and the room's log after ``after``, as one sees it.
+
+    Only someone the room admitted reads the log (ACC-1): a person waiting in
+    the lobby, turned away or removed reads their own state and nothing that
+    was said or who is there. "Not found" if one never came.
+    """
+    participant = room_participant(session_id=session_id, user=user)
+    if participant.state != ParticipantState.ADMITTED:
+        return participant.state, []
+    teacher = participant.role == RoomRole.TEACHER
+    return participant.state, [
+        events.visible(event, teacher=teacher) for event in events.events_after(session_id, after)
+    ]
 
 
 def room_security_events(session: Session) -> list[RoomEvent]:

@@ -32,7 +32,7 @@ from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import open_blob
 from safeclass.core.forms import apply_service_error
 from safeclass.core.roles import Capability
-from safeclass.live import attendance, chat, events, room, selectors, services
+from safeclass.live import attendance, chat, room, selectors, services
 from safeclass.live.exports import attendance_xlsx, class_attendance_xlsx
 from safeclass.live.forms import (
     CancelForm,
@@ -689,15 +689,14 @@ def room_control_view(request: HttpRequest, session_id: int) -> HttpResponse:
 @never_cache
 @require_GET
 def room_events_view(request: HttpRequest, session_id: int) -> JsonResponse:
-    """The room's log after ``?after=N``, for clients that cannot keep a socket open."""
-    participant = selectors.room_participant(session_id=session_id, user=request.user)
+    """One's state in the room (the lobby asks for it) and, once admitted, the room's
+    log after ``?after=N``, for clients that cannot keep a socket open."""
     try:
         after = max(0, int(request.GET.get("after", "0")))
     except ValueError:
         after = 0
-    teacher = participant.role == "teacher"
-    found = [events.visible(e, teacher=teacher) for e in events.events_after(session_id, after)]
-    return JsonResponse({"state": participant.state, "events": found})
+    state, found = selectors.room_log_for(session_id=session_id, user=request.user, after=after)
+    return JsonResponse({"state": state, "events": found})
 
 
 @never_cache
