@@ -224,8 +224,15 @@ def _taught_by(user: Any) -> Q:
 
 
 def chat_messages_visible(access: SessionAccess, user: Any) -> QuerySet[ChatMessage]:
-    """Delivered messages, plus one's own whatever became of them; teachers also see held ones."""
+    """Delivered messages, plus one's own whatever became of them; teachers also see held ones.
+
+    Someone the teacher removed from the lesson for good (ACC-5) reads none of its chat.
+    """
     teacher = can_review_chat(access, user)
+    if not teacher and (
+        Participant.objects.filter(session=access.session, user=user, banned=True).exists()
+    ):
+        return ChatMessage.objects.none()
     shown = (
         Q(status=ChatStatus.DELIVERED) if teacher else Q(status=ChatStatus.DELIVERED, private=False)
     )

@@ -86,3 +86,27 @@ def test_the_log_is_read_from_a_number_and_strangers_find_nothing(
     assert said(body)
     assert poll(lesson, lesson.teacher, after=last).json()["events"] == []
     assert poll(lesson, UserFactory()).status_code == 404
+
+
+def test_someone_removed_for_good_reads_none_of_the_lesson_chat_anywhere(
+    lesson: SimpleNamespace,
+) -> None:
+    """The lesson's chat page (and so its pictures) follows the room: a removed account
+    (possibly someone else using a pupil's password) is not kept informed."""
+    student = ready(lesson.world.students[1])
+    participant = enter(lesson, student).participant
+    assert participant is not None
+    client = Client()
+    client.force_login(student)
+    page = reverse("live:chat", args=[lesson.session.pk])
+    assert SAID in client.get(page).content.decode()
+    control(lesson, "remove", participant_id=participant.pk, ban=True)
+    assert SAID not in client.get(page).content.decode()
+    # Removed without the ban, they may come back, and read again.
+    classmate = ready(lesson.world.students[0])
+    other = enter(lesson, classmate).participant
+    assert other is not None
+    control(lesson, "remove", participant_id=other.pk, ban=False)
+    reader = Client()
+    reader.force_login(classmate)
+    assert SAID in reader.get(page).content.decode()
