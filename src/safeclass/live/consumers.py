@@ -1,7 +1,10 @@
 """The room's WebSocket: a notification channel over the database's log (architecture §6).
 
 A socket opens only for a signed-in participant the room admitted (ACC-1);
-the ASGI stack checks the Origin and the session cookie first. Events arrive
+the ASGI stack checks the Origin and the session cookie first. Someone waiting
+in the lobby gets a lobby socket instead: it carries nothing of the room, takes
+no message, and is closed with the teacher's decision, so a thousand waiting
+pupils at 7:20 do not each ask the server every few seconds. Events arrive
 numbered from the process's ``hub``; a client, and this consumer on its behalf,
 re-reads the log from the database whenever a number is missing, so a dropped
 announcement costs a query, never a message. Each socket writes its events
@@ -29,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
-from safeclass.live import attendance, events, hub
+from safeclass.live import attendance, events, hub, selectors
 from safeclass.live.selectors import SessionAccess
 from safeclass.moderation.data import Sender
 
@@ -51,7 +54,13 @@ log = logging.getLogger(__name__)
 # Close codes (4000-4999 are the application's own).
 CLOSE_SIGN_IN = 4401
 CLOSE_NOT_ADMITTED = 4403
-CLOSE_REASONS = {"removed": 4410, "takeover": 4409, "ended": 4404}
+CLOSE_REASONS = {
+    "removed": 4410,
+    "takeover": 4409,
+    "ended": 4404,
+    "admitted": 4200,  # a lobby socket: the teacher let them in
+    "denied": 4403,  # a lobby socket: the teacher did not
+}
 OUTBOX_LIMIT = 200  # events waiting for one socket before it reads the log instead
 
 
@@ -69,7 +78,7 @@ def _post(
     is worked out on the first message of a socket and kept: whether they were
     removed or muted since is read with every message.
     """
-    from safeclass.live import chat, selectors
+    from safeclass.live import chat
 
     try:
         if speaker is None:
@@ -117,6 +126,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     speaker: Speaker | None = None
     writer: asyncio.Task[None] | None = None
     closing = False  # the server closed the socket; nothing more is sent on it
+    lobby = False  # waiting for the teacher: told only when they decide
     closer: asyncio.Task[None] | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -144,6 +154,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             session_id=self.session_id, user=user, connection=self.connection
         )
         if joined is None:
+            if await _db(selectors.waits_in_lobby)(session_id=self.session_id, user=user):
+                await self._wait_in_lobby(user)
+                return
             await self.close(code=CLOSE_NOT_ADMITTED)
             return
         self.joined = True
@@ -168,9 +181,27 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.rewind = after
         self.writer = asyncio.create_task(self._write())
 
+    async def _wait_in_lobby(self, user: Any) -> None:
+        """Someone in the lobby: the socket carries nothing of the room and is
+        closed with the teacher's decision ("admitted" or "denied"), so the
+        lobby page need not ask the server every few seconds."""
+        self.lobby = True
+        self.teacher = False
+        self.user_id = user.pk
+        self.hub = hub.local(_read_log)
+        await self.hub.join(self.session_id, self)
+        await self.accept()
+        await self.send_json({"type": "lobby"})
+        # Decided between the lobby page and this subscription: the close may
+        # have been announced before the socket listened.
+        if not await _db(selectors.waits_in_lobby)(session_id=self.session_id, user=user):
+            self.shut("decided", "")
+
     # --- hub.Listener -----------------------------------------------------------
 
     def deliver(self, seq: int, frame: str) -> None:
+        if self.lobby:
+            return  # nothing of the room reaches the lobby
         if len(self.outbox) >= OUTBOX_LIMIT:
             self.behind = True
         else:
@@ -231,8 +262,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.close(code=CLOSE_REASONS.get(reason, 4000))
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
-            return
+        if self.lobby or not isinstance(content, dict):
+            return  # the lobby cannot write, react or raise a hand
         kind = content.get("type")
         if kind == "resume":
             try:
@@ -263,6 +294,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self.send_json({"type": "pong", "last_seq": self.last_seq})
 
     async def disconnect(self, code: int) -> None:
+        if self.lobby:
+            self.hub.leave(self.session_id, self)
+            return
         if not getattr(self, "joined", False):
             return
         self.hub.leave(self.session_id, self)

@@ -346,12 +346,12 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
         participant = _participant(session, int(params["participant_id"]))
         if participant.banned:
             raise ServiceError(_("This person was removed from the lesson and cannot come back."))
-        _decide(
-            participant,
-            ParticipantState.ADMITTED if action == "admit" else ParticipantState.DENIED,
-            user,
-        )
+        was_waiting = participant.state == ParticipantState.WAITING
+        decision = ParticipantState.ADMITTED if action == "admit" else ParticipantState.DENIED
+        _decide(participant, decision, user)
         events.emit(session, "participant", events.participant_data(participant), controls=controls)
+        if was_waiting:  # the lobby's socket takes them in, or to the refusal
+            events.disconnect_member(session.pk, participant.user_id, reason=str(decision))
         _audit(actor, session, action, participant=participant.pk, user=participant.user_id)
         return controls
     elif action == "admit_all":
@@ -364,6 +364,9 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
             _decide(participant, ParticipantState.ADMITTED, user)
             events.emit(
                 session, "participant", events.participant_data(participant), controls=controls
+            )
+            events.disconnect_member(
+                session.pk, participant.user_id, reason=str(ParticipantState.ADMITTED)
             )
         _audit(actor, session, action, admitted=len(waiting))
         return controls

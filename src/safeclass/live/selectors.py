@@ -280,6 +280,13 @@ def room_participant(*, session_id: int, user: Any) -> Participant:
     return found
 
 
+def waits_in_lobby(*, session_id: int, user: Any) -> bool:
+    """Whether this person is in the lesson's lobby, waiting for the teacher."""
+    return Participant.objects.filter(
+        session_id=session_id, user=user, state=ParticipantState.WAITING
+    ).exists()
+
+
 def room_log_for(*, session_id: int, user: Any, after: int) -> tuple[str, list[dict[str, Any]]]:
     """One's state in a lesson's room and the room's log after ``after``, as one sees it.
 

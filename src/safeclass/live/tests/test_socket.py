@@ -14,7 +14,7 @@ from channels.routing import URLRouter
 from safeclass.asgi import application
 from safeclass.core.context import Actor
 from safeclass.live import chat, room
-from safeclass.live.models import Presence
+from safeclass.live.models import ChatMessage, Presence
 from safeclass.live.routing import websocket_urlpatterns
 from safeclass.live.selectors import access_session
 from safeclass.live.tests.services.test_room import enter, make_lesson, ready
@@ -80,20 +80,124 @@ def post(session_id: int, user: Any, text: str) -> None:
     chat.chat_post(actor=Actor(user=user), access=access, text=text)
 
 
-def test_strangers_and_waiting_people_get_no_socket() -> None:
+def unverified(student: Any) -> Any:
+    """Rules accepted, account never activated: waits in the lobby (ACC-5)."""
+    from safeclass.classes.tests.factories import accept_pending_rules
+
+    accept_pending_rules(student)
+    student.activated_at = None
+    student.save(update_fields=["activated_at"])
+    return student
+
+
+def test_strangers_get_no_socket() -> None:
     lesson = make_lesson()
-    waiting = lesson.world.students[0]
-    waiting.activated_at = None
-    waiting.save(update_fields=["activated_at"])
-    enter(lesson, waiting)
     stranger = make_lesson().world.students[0]
+    refused = lesson.world.students[1]
+    participant = enter(lesson, unverified(refused)).participant
+    assert participant is not None
+    room.room_control(
+        actor=Actor(user=lesson.teacher),
+        session_id=lesson.session.pk,
+        action="deny",
+        participant_id=participant.pk,
+    )
 
     async def scenario() -> None:
-        for user in (waiting, stranger):
+        for user in (stranger, refused):
             connected, code = await socket(lesson.session.pk, user).connect(timeout=TIMEOUT)
             assert not connected and code == 4403
 
     async_to_sync(scenario)()
+
+
+def test_the_lobby_socket_carries_nothing_and_closes_with_the_teachers_decision() -> None:
+    """Waiting pupils are told the teacher's decision at once instead of asking the
+    server every few seconds; until then they read and write nothing (ACC-1, ACC-5)."""
+    from channels.db import database_sync_to_async
+
+    lesson = make_lesson()
+    enter(lesson, lesson.teacher)
+    first, second = (unverified(s) for s in lesson.world.students[:2])
+    waiting = [enter(lesson, s).participant for s in (first, second)]
+    session_id = lesson.session.pk
+
+    def decide(action: str, participant: Any) -> None:
+        room.room_control(
+            actor=Actor(user=lesson.teacher),
+            session_id=session_id,
+            action=action,
+            participant_id=participant.pk,
+        )
+
+    async def scenario() -> None:
+        lobbies = [socket(session_id, user) for user in (first, second)]
+        for lobby in lobbies:
+            connected, _ = await lobby.connect(timeout=TIMEOUT)
+            assert connected
+            assert await lobby.receive_json_from(timeout=TIMEOUT) == {"type": "lobby"}
+        # The room goes on: nothing of it reaches the lobby, which cannot write.
+        await database_sync_to_async(post)(session_id, lesson.teacher, "Chào cả lớp")
+        await lobbies[0].send_json_to({"type": "chat", "text": "Cho em vào với"})
+        await database_sync_to_async(decide)("admit", waiting[0])
+        assert await lobbies[0].receive_json_from(timeout=TIMEOUT) == {
+            "type": "closed",
+            "reason": "admitted",
+        }
+        assert (await lobbies[0].receive_output(timeout=TIMEOUT))["code"] == 4200
+        await database_sync_to_async(decide)("deny", waiting[1])
+        assert await lobbies[1].receive_json_from(timeout=TIMEOUT) == {
+            "type": "closed",
+            "reason": "denied",
+        }
+        assert (await lobbies[1].receive_output(timeout=TIMEOUT))["code"] == 4403
+
+    async_to_sync(scenario)()
+    assert not ChatMessage.objects.filter(text="Cho em vào với").exists()
+    assert not Presence.objects.filter(participant__session_id=session_id).exists()
+
+
+def test_a_lobby_socket_decided_before_it_listened_is_closed_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Let in after the socket found its owner waiting but before it listened for the
+    decision: the announcement went to nobody, and the socket's second look closes it."""
+    from safeclass.live import selectors
+
+    lesson = make_lesson()
+    student = unverified(lesson.world.students[0])
+    participant = enter(lesson, student).participant
+    assert participant is not None
+    session_id = lesson.session.pk
+    real = selectors.waits_in_lobby
+    looks: list[bool] = []
+
+    def look_then_admit(**kwargs: Any) -> bool:
+        waits = real(**kwargs)
+        looks.append(waits)
+        if len(looks) == 1:
+            room.room_control(
+                actor=Actor(user=lesson.teacher),
+                session_id=session_id,
+                action="admit",
+                participant_id=participant.pk,
+            )
+        return waits
+
+    monkeypatch.setattr(selectors, "waits_in_lobby", look_then_admit)
+
+    async def scenario() -> None:
+        lobby = socket(session_id, student)
+        connected, _ = await lobby.connect(timeout=TIMEOUT)
+        assert connected
+        assert await lobby.receive_json_from(timeout=TIMEOUT) == {"type": "lobby"}
+        assert await lobby.receive_json_from(timeout=TIMEOUT) == {
+            "type": "closed",
+            "reason": "decided",
+        }
+
+    async_to_sync(scenario)()
+    assert looks == [True, False]
 
 
 def test_a_message_reaches_the_class_numbered_and_a_resume_replays_the_log() -> None:

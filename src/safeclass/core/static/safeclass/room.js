@@ -3,19 +3,44 @@
 (function () {
   "use strict";
 
+  // The lobby: a socket the server closes when the teacher decides; the page then
+  // opens the room (or the refusal). Without a socket it asks now and then.
   function waitingPage() {
     var box = document.querySelector("[data-testid=room-waiting]");
     if (!box) return;
     var statusUrl = box.getAttribute("data-status-url");
     var roomUrl = box.getAttribute("data-room-url");
-    setInterval(function () {
+    var sessionId = box.getAttribute("data-session");
+    var delay = 1000;
+
+    function ask() {
       fetch(statusUrl, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (body) {
           if (body && body.state !== "waiting") window.location.assign(roomUrl);
         })
         .catch(function () {});
-    }, 3000);
+    }
+
+    function listen() {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var socket = new WebSocket(scheme + window.location.host + "/ws/buoi-hoc/" + sessionId + "/");
+      socket.onopen = function () { delay = 1000; box.setAttribute("data-listening", "1"); };
+      socket.onmessage = function (raw) {
+        var body = JSON.parse(raw.data);
+        // "hello": let in before this socket opened; "closed": the teacher decided.
+        if (body.type === "hello" || body.type === "closed") window.location.assign(roomUrl);
+      };
+      socket.onclose = function (closing) {
+        box.removeAttribute("data-listening");
+        if (closing.code >= 4000 && closing.code < 5000) { window.location.assign(roomUrl); return; }
+        ask();  // the connection dropped: the decision may have come meanwhile
+        setTimeout(listen, delay);
+        delay = Math.min(delay * 2, 30000);
+      };
+    }
+
+    listen();
   }
 
   function el(tag, cls, text) {

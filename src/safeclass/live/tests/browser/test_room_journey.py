@@ -118,7 +118,10 @@ def test_a_lesson_with_a_teacher_three_students_a_guest_and_a_stranger(
     teacher.wait_for_selector(f"#security-events li:has-text('{stranger.full_name}')", timeout=WAIT)
     assert AuditEvent.objects.filter(action="security.live_entry_refused", actor=stranger).exists()
 
-    # The teacher admits everyone waiting; their lobby pages take them in.
+    # The teacher admits everyone waiting; their lobby pages, listening on the
+    # lobby socket rather than asking every few seconds, take them in.
+    for page in (third, guest):
+        page.wait_for_selector("[data-testid=room-waiting][data-listening='1']", timeout=WAIT)
     teacher.reload()
     teacher.click("button[value=admit_all]")
     teacher.wait_for_load_state()
