@@ -459,7 +459,9 @@ def chat_restriction(
 ) -> str | None:
     """Why this person may not write in the lesson's chat now, or None (teachers always may).
 
-    ``participant``: their place in the room, if they entered it.
+    ``participant``: their place in the room, if they entered it. A student
+    writes only once the room let them in (ACC-5): not from the lobby, not
+    after the teacher said no, and not from the chat page without entering.
     """
     if role == RoomRole.TEACHER:
         return None
@@ -467,6 +469,8 @@ def chat_restriction(
         participant.banned or participant.state == ParticipantState.REMOVED
     ):
         return _("You were removed from this lesson.")
+    if participant is None or participant.state != ParticipantState.ADMITTED:
+        return _("You can write in the chat once you are let into the lesson's room.")
     if controls.suspended or controls.chat_off:
         return _("The teacher has turned the chat off for now.")
     if participant is not None and participant.chat_muted:

@@ -3,8 +3,11 @@ message and rejects another, and lets students post pictures (CLS-1, CLS-2, CLS-
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from safeclass.accounts.models import User
 from safeclass.classes.tests.factories import accept_pending_rules
@@ -24,6 +27,25 @@ def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-
     page.wait_for_load_state()
 
 
+def lesson_starting_soon() -> Session:
+    """A demo lesson of 5A moved to start in five minutes: its lobby is open."""
+    lesson = Session.objects.filter(
+        school_class__name="5A", school_class__school__code="th-demo", teacher__username="gvcn.demo"
+    ).first()
+    assert lesson is not None
+    starts = timezone.now() + timedelta(minutes=5)
+    Session.objects.filter(pk=lesson.pk).update(
+        starts_at=starts, ends_at=starts + timedelta(minutes=40)
+    )
+    return lesson
+
+
+def come_in(page, base: str, lesson: Session) -> None:  # type: ignore[no-untyped-def]
+    """Students write in a lesson's chat once its room let them in (ACC-5)."""
+    page.goto(f"{base}/buoi-hoc/{lesson.pk}/phong/")
+    page.wait_for_selector("#room")
+
+
 def post(page, text: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("textarea[name=text]", text)
     page.click("form.stacked button[type=submit]")
@@ -34,14 +56,12 @@ def test_a_teacher_approves_and_rejects_held_messages(live_server_url: str, new_
     call_command("seed_demo", verbosity=0)
     student = User.objects.get(username="hs.demo")
     accept_pending_rules(student)
-    lesson = Session.objects.filter(
-        school_class__name="5A", school_class__school__code="th-demo", teacher__username="gvcn.demo"
-    ).first()
-    assert lesson is not None
+    lesson = lesson_starting_soon()
     chat_url = f"{live_server_url}/buoi-hoc/{lesson.pk}/tro-chuyen/"
 
     pupil = new_context().new_page()
     sign_in(pupil, live_server_url, "hs.demo")
+    come_in(pupil, live_server_url, lesson)
     pupil.goto(chat_url)
     post(pupil, "Các bạn xem video này nhé bit.ly/bai-hat-hay")
     post(pupil, "Thằng Nam ngu như bò")
@@ -97,16 +117,14 @@ def test_a_teacher_allows_pictures_and_a_student_posts_one(
     call_command("seed_demo", verbosity=0)
     student = User.objects.get(username="hs.demo")
     accept_pending_rules(student)
-    lesson = Session.objects.filter(
-        school_class__name="5A", school_class__school__code="th-demo", teacher__username="gvcn.demo"
-    ).first()
-    assert lesson is not None
+    lesson = lesson_starting_soon()
     chat_url = f"{live_server_url}/buoi-hoc/{lesson.pk}/tro-chuyen/"
     photo = tmp_path / "bai-lam.png"
     photo.write_bytes(encode(picture()))
 
     pupil = new_context().new_page()
     sign_in(pupil, live_server_url, "hs.demo")
+    come_in(pupil, live_server_url, lesson)
     pupil.goto(chat_url)
     assert pupil.locator("input[name=image]").count() == 0
 

@@ -20,7 +20,7 @@ from safeclass.core.files import open_blob
 from safeclass.live import chat
 from safeclass.live.models import ChatMessage, ChatStatus
 from safeclass.live.selectors import access_session
-from safeclass.live.tests.services.test_room import make_lesson
+from safeclass.live.tests.services.test_room import enter, make_lesson, ready
 from safeclass.moderation.engine.images import pdq_of
 from safeclass.moderation.hashlists import Row, import_hash_list
 from safeclass.moderation.models import ModerationEvent
@@ -32,7 +32,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def lesson(files_in_tmp: object) -> SimpleNamespace:
-    return make_lesson(minutes_from_now=5, students=2)
+    """A lesson whose two students are in its room (only they may write, ACC-5)."""
+    lesson = make_lesson(minutes_from_now=5, students=2)
+    for student in lesson.world.students:
+        enter(lesson, ready(student))
+    return lesson
 
 
 def post(lesson: SimpleNamespace, user, text: str = "", image: bytes | None = None) -> ChatMessage:  # type: ignore[no-untyped-def]

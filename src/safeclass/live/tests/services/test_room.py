@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from safeclass.accounts.tests.factories import ParentFactory, UserFactory
 from safeclass.audit.models import AuditEvent
@@ -237,6 +237,7 @@ def test_muting_one_student_leaves_the_others_writing(lesson: SimpleNamespace) -
 
 def test_slow_mode_refuses_a_second_message_and_stores_nothing(lesson: SimpleNamespace) -> None:
     student = ready(lesson.world.students[0])
+    enter(lesson, student)
     control(lesson, "slow_mode", seconds=30)
     post(lesson, student, "Em chào cô")
     with pytest.raises(ServiceError) as refused:
@@ -307,11 +308,13 @@ def test_private_questions_reach_only_the_teachers_when_the_lesson_allows_them(
     from safeclass.live import selectors
 
     asker, classmate = (ready(s) for s in lesson.world.students[:2])
+    enter(lesson, asker)
     access = access_session(user=asker, session_id=lesson.session.pk)
-    with pytest.raises(ServiceError):
+    with pytest.raises(ServiceError) as closed, translation.override("en"):
         chat.chat_post(
             actor=Actor(user=asker), access=access, text="Cô ơi em chưa hiểu", private=True
         )
+    assert "not open" in str(closed.value.message)
     control(lesson, "questions", on=True)
     question = chat.chat_post(
         actor=Actor(user=asker), access=access, text="Cô ơi em chưa hiểu", private=True

@@ -110,3 +110,36 @@ def test_someone_removed_for_good_reads_none_of_the_lesson_chat_anywhere(
     reader = Client()
     reader.force_login(classmate)
     assert SAID in reader.get(page).content.decode()
+
+
+def test_only_students_the_room_let_in_write_in_its_chat(lesson: SimpleNamespace) -> None:
+    """The lesson's chat page is no way around the lobby: a student who never came
+    in, one still waiting and one the teacher turned away are refused, clearly, and
+    nothing is stored; once let in, they write."""
+    from django.utils import translation
+
+    from safeclass.core.errors import ServiceError
+    from safeclass.live.models import ChatMessage
+
+    absent, waiting = lesson.world.students[0], unverified(lesson.world.students[1])
+
+    def write(user: Any) -> None:
+        access = selectors.access_session(user=user, session_id=lesson.session.pk)
+        chat.chat_post(actor=Actor(user=user), access=access, text="Em chào cô ạ")
+
+    def refused(user: Any) -> str:
+        with pytest.raises(ServiceError) as error, translation.override("en"):
+            write(user)
+        return str(error.value.message)
+
+    expected = "You can write in the chat once you are let into the lesson's room."
+    assert refused(absent) == expected
+    participant = enter(lesson, waiting).participant
+    assert participant is not None
+    assert refused(waiting) == expected
+    control(lesson, "deny", participant_id=participant.pk)
+    assert refused(waiting) == expected
+    assert not ChatMessage.objects.exclude(sender=lesson.teacher).exists()
+    enter(lesson, ready(absent))
+    write(absent)
+    assert ChatMessage.objects.filter(sender=absent).count() == 1
