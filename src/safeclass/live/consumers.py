@@ -185,10 +185,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """Someone in the lobby: the socket carries nothing of the room and is
         closed with the teacher's decision ("admitted" or "denied"), so the
         lobby page need not ask the server every few seconds."""
-        self.lobby = True
         self.teacher = False
         self.user_id = user.pk
         self.hub = hub.local(_read_log)
+        self.lobby = True
         await self.hub.join(self.session_id, self)
         await self.accept()
         await self.send_json({"type": "lobby"})

@@ -350,7 +350,9 @@ def room_control(*, actor: Actor, session_id: int, action: str, **params: Any) -
         decision = ParticipantState.ADMITTED if action == "admit" else ParticipantState.DENIED
         _decide(participant, decision, user)
         events.emit(session, "participant", events.participant_data(participant), controls=controls)
-        if was_waiting:  # the lobby's socket takes them in, or to the refusal
+        # The lobby's socket takes them in, or to the refusal; someone turned
+        # away after being let in leaves the room at once.
+        if was_waiting or decision == ParticipantState.DENIED:
             events.disconnect_member(session.pk, participant.user_id, reason=str(decision))
         _audit(actor, session, action, participant=participant.pk, user=participant.user_id)
         return controls

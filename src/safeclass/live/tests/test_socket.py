@@ -157,6 +157,38 @@ def test_the_lobby_socket_carries_nothing_and_closes_with_the_teachers_decision(
     assert not Presence.objects.filter(participant__session_id=session_id).exists()
 
 
+def test_someone_turned_away_after_being_let_in_leaves_the_room_at_once() -> None:
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    participant = enter(lesson, student).participant
+    assert participant is not None
+    session_id = lesson.session.pk
+
+    def deny() -> None:
+        room.room_control(
+            actor=Actor(user=lesson.teacher),
+            session_id=session_id,
+            action="deny",
+            participant_id=participant.pk,
+        )
+
+    async def scenario() -> None:
+        from channels.db import database_sync_to_async
+
+        pupil = socket(session_id, student)
+        connected, _ = await pupil.connect(timeout=TIMEOUT)
+        assert connected
+        await events_until(pupil, "participant")
+        await database_sync_to_async(deny)()
+        # Events announced before the decision may come first; then the close.
+        while (message := await pupil.receive_json_from(timeout=TIMEOUT))["type"] != "closed":
+            assert message["type"] == "event"
+        assert message["reason"] == "denied"
+        assert (await pupil.receive_output(timeout=TIMEOUT))["code"] == 4403
+
+    async_to_sync(scenario)()
+
+
 def test_a_lobby_socket_decided_before_it_listened_is_closed_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
