@@ -446,6 +446,10 @@ LOGGING = {
 # --- SafeClass ------------------------------------------------------------------
 
 SAFECLASS_HOTLINE = "111"
+# A pupil who came too early has the lobby opened for them at a random moment
+# within this many seconds after it opens, so that a whole school's pages do
+# not all arrive in the same second.
+SAFECLASS_LOBBY_SPREAD_SECONDS = 30
 # The public address, e.g. https://lophoc.example.edu.vn: emails end with full links.
 SAFECLASS_SITE_URL = os.environ.get("SAFECLASS_SITE_URL", "").strip()
 SAFECLASS_PRIVACY_NOTICE_VERSION = "2026-11"

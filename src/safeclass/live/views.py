@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import (
@@ -619,6 +620,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
             "message": message,
             "refusal": str(entry.refusal),
             "opens_at": entry.opens_at,
+            "lobby_spread": settings.SAFECLASS_LOBBY_SPREAD_SECONDS,
             "hotline": True,
         }
         return render(request, "live/room_refused.html", context, status=status)

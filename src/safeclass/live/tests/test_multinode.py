@@ -28,6 +28,7 @@ from django.test import Client
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
 
+from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.live import room
 from safeclass.live.models import ChatMessage, Presence
@@ -127,7 +128,9 @@ def cookie_for(user: Any) -> str:
 class Socket:
     """A participant's WebSocket to one node, reading numbered events."""
 
-    def __init__(self, node: Node, session_id: int, user: Any, after: int = 0) -> None:
+    def __init__(
+        self, node: Node, session_id: int, user: Any, after: int = 0, greeting: str = "hello"
+    ) -> None:
         self.last_seq = after
         self.backlog: deque[dict[str, Any]] = deque()
         self.ws: ClientConnection = ws_connect(
@@ -137,7 +140,7 @@ class Socket:
         )
         self.ws.__enter__()  # the client's own context, closed in close()
         hello = self.receive()
-        assert hello["type"] == "hello", hello
+        assert hello["type"] == greeting, hello
 
     def receive(self) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(self.ws.recv(timeout=TIMEOUT))
@@ -177,11 +180,19 @@ def is_chat(text: str) -> Any:
 
 def test_two_processes_share_chat_controls_and_removals(nodes: tuple[Node, Node]) -> None:
     a, b = nodes
-    lesson = make_lesson(students=2)
-    first, second = (ready(s) for s in lesson.world.students)
+    lesson = make_lesson(students=3)
+    first, second = (ready(s) for s in lesson.world.students[:2])
     for user in (lesson.teacher, first, second):
         assert enter(lesson, user).admitted
     session_id = lesson.session.pk
+    # A pupil whose account is not activated waits in the lobby, on B.
+    latecomer = lesson.world.students[2]
+    accept_pending_rules(latecomer)
+    latecomer.activated_at = None
+    latecomer.save(update_fields=["activated_at"])
+    waiting = enter(lesson, latecomer).participant
+    assert waiting is not None and not enter(lesson, latecomer).admitted
+    lobby = Socket(b, session_id, latecomer, greeting="lobby")
 
     teacher = Socket(a, session_id, lesson.teacher)
     pupil = Socket(b, session_id, first)
@@ -211,7 +222,15 @@ def test_two_processes_share_chat_controls_and_removals(nodes: tuple[Node, Node]
     )
     closed = other.until(lambda m: m.get("type") == "closed")
     assert closed["reason"] == "removed"
-    for socket_ in (teacher, pupil, other):
+    # The lobby on B heard nothing of all that, and is told the teacher's decision.
+    room.room_control(
+        actor=Actor(user=lesson.teacher),
+        session_id=session_id,
+        action="admit",
+        participant_id=waiting.pk,
+    )
+    assert lobby.receive() == {"type": "closed", "reason": "admitted"}
+    for socket_ in (teacher, pupil, other, lobby):
         socket_.close()
 
 

@@ -221,7 +221,19 @@
     connect();
   }
 
+  // Too early: the page opens the lobby itself when it opens, at a random moment
+  // within the server's spread, rather than leaving the pupil to come back.
+  function tooEarlyPage() {
+    var note = document.querySelector("[data-opens-at]");
+    if (!note) return;
+    var opens = new Date(note.getAttribute("data-opens-at"));
+    var spread = Number(note.getAttribute("data-spread")) || 0;
+    var wait = Math.max(0, opens - new Date()) + Math.random() * spread * 1000;
+    if (wait < 2147483647) setTimeout(function () { window.location.reload(); }, wait);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    tooEarlyPage();
     waitingPage();
     roomPage();
   });
