@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.live import attendance, events, hub, selectors
+from safeclass.live.models import ParticipantState
 from safeclass.live.selectors import SessionAccess
 from safeclass.moderation.data import Sender
 
@@ -60,6 +61,7 @@ CLOSE_REASONS = {
     "ended": 4404,
     "admitted": 4200,  # a lobby socket: the teacher let them in
     "denied": 4403,  # a lobby socket: the teacher did not
+    "decided": 4000,  # a lobby socket of someone no longer waiting
 }
 OUTBOX_LIMIT = 200  # events waiting for one socket before it reads the log instead
 
@@ -150,13 +152,14 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=CLOSE_SIGN_IN)
             return
         self.connection = uuid.uuid4().hex
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        if query.get("lobby") == ["1"]:
+            await self._wait_in_lobby(user)
+            return
         joined = await _db(attendance.connect)(
             session_id=self.session_id, user=user, connection=self.connection
         )
         if joined is None:
-            if await _db(selectors.waits_in_lobby)(session_id=self.session_id, user=user):
-                await self._wait_in_lobby(user)
-                return
             await self.close(code=CLOSE_NOT_ADMITTED)
             return
         self.joined = True
@@ -169,7 +172,6 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.hub = hub.local(_read_log)
         await self.hub.join(self.session_id, self)
         await self.accept()
-        query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
             after = max(0, int(query.get("after", ["0"])[0]))
         except ValueError:
@@ -182,9 +184,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.writer = asyncio.create_task(self._write())
 
     async def _wait_in_lobby(self, user: Any) -> None:
-        """Someone in the lobby: the socket carries nothing of the room and is
-        closed with the teacher's decision ("admitted" or "denied"), so the
-        lobby page need not ask the server every few seconds."""
+        """The lobby page's socket (``?lobby=1``): it carries nothing of the room
+        and is closed with the teacher's decision ("admitted" or "denied"), so the
+        page need not ask the server every few seconds. It takes no lock and
+        records no attendance. Someone no longer waiting is closed at once
+        ("decided", 4000: the page opens the room, which shows what happens
+        now); someone with no place in the lesson is refused (4403)."""
+        state = await _db(selectors.participant_state)(session_id=self.session_id, user=user)
+        if state is None:
+            await self.close(code=CLOSE_NOT_ADMITTED)
+            return
+        if state != ParticipantState.WAITING:
+            await self.close(code=CLOSE_REASONS["decided"])
+            return
         self.teacher = False
         self.user_id = user.pk
         self.hub = hub.local(_read_log)
@@ -192,9 +204,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.hub.join(self.session_id, self)
         await self.accept()
         await self.send_json({"type": "lobby"})
-        # Decided between the lobby page and this subscription: the close may
+        # Decided between the first look and this subscription: the close may
         # have been announced before the socket listened.
-        if not await _db(selectors.waits_in_lobby)(session_id=self.session_id, user=user):
+        state = await _db(selectors.participant_state)(session_id=self.session_id, user=user)
+        if state != ParticipantState.WAITING:
             self.shut("decided", "")
 
     # --- hub.Listener -----------------------------------------------------------

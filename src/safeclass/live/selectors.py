@@ -280,11 +280,14 @@ def room_participant(*, session_id: int, user: Any) -> Participant:
     return found
 
 
-def waits_in_lobby(*, session_id: int, user: Any) -> bool:
-    """Whether this person is in the lesson's lobby, waiting for the teacher."""
-    return Participant.objects.filter(
-        session_id=session_id, user=user, state=ParticipantState.WAITING
-    ).exists()
+def participant_state(*, session_id: int, user: Any) -> str | None:
+    """One's state in a lesson's room (waiting, admitted, …); None if one never came."""
+    found: str | None = (
+        Participant.objects.filter(session_id=session_id, user=user)
+        .values_list("state", flat=True)
+        .first()
+    )
+    return found
 
 
 def room_log_for(*, session_id: int, user: Any, after: int) -> tuple[str, list[dict[str, Any]]]:

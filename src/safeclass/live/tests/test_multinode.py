@@ -129,18 +129,19 @@ class Socket:
     """A participant's WebSocket to one node, reading numbered events."""
 
     def __init__(
-        self, node: Node, session_id: int, user: Any, after: int = 0, greeting: str = "hello"
+        self, node: Node, session_id: int, user: Any, after: int = 0, *, lobby: bool = False
     ) -> None:
         self.last_seq = after
         self.backlog: deque[dict[str, Any]] = deque()
+        query = "lobby=1" if lobby else f"after={after}"
         self.ws: ClientConnection = ws_connect(
-            f"ws://127.0.0.1:{node.port}/ws/buoi-hoc/{session_id}/?after={after}",
+            f"ws://127.0.0.1:{node.port}/ws/buoi-hoc/{session_id}/?{query}",
             additional_headers={"Cookie": cookie_for(user), "Origin": node.url},
             open_timeout=TIMEOUT,
         )
         self.ws.__enter__()  # the client's own context, closed in close()
         hello = self.receive()
-        assert hello["type"] == greeting, hello
+        assert hello["type"] == ("lobby" if lobby else "hello"), hello
 
     def receive(self) -> dict[str, Any]:
         message: dict[str, Any] = json.loads(self.ws.recv(timeout=TIMEOUT))
@@ -192,7 +193,7 @@ def test_two_processes_share_chat_controls_and_removals(nodes: tuple[Node, Node]
     latecomer.save(update_fields=["activated_at"])
     waiting = enter(lesson, latecomer).participant
     assert waiting is not None and not enter(lesson, latecomer).admitted
-    lobby = Socket(b, session_id, latecomer, greeting="lobby")
+    lobby = Socket(b, session_id, latecomer, lobby=True)
 
     teacher = Socket(a, session_id, lesson.teacher)
     pupil = Socket(b, session_id, first)

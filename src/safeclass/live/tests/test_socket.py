@@ -57,9 +57,13 @@ class WebsocketCommunicator(ApplicationCommunicator):  # type: ignore[misc]
         await self.wait(timeout)
 
 
-def socket(session_id: int, user: Any, after: int = 0) -> WebsocketCommunicator:
+def socket(
+    session_id: int, user: Any, after: int = 0, *, lobby: bool = False
+) -> WebsocketCommunicator:
+    """A room socket, or with ``lobby`` the lobby page's socket."""
+    query = "lobby=1" if lobby else f"after={after}"
     communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns), f"/ws/buoi-hoc/{session_id}/?after={after}"
+        URLRouter(websocket_urlpatterns), f"/ws/buoi-hoc/{session_id}/?{query}"
     )
     communicator.scope["user"] = user
     return communicator
@@ -90,10 +94,11 @@ def unverified(student: Any) -> Any:
     return student
 
 
-def test_strangers_get_no_socket() -> None:
-    lesson = make_lesson()
+def test_strangers_and_people_not_let_in_get_no_room_socket() -> None:
+    lesson = make_lesson(students=3)
     stranger = make_lesson().world.students[0]
-    refused = lesson.world.students[1]
+    waiting, refused, inside = lesson.world.students
+    enter(lesson, unverified(waiting))
     participant = enter(lesson, unverified(refused)).participant
     assert participant is not None
     room.room_control(
@@ -102,11 +107,18 @@ def test_strangers_get_no_socket() -> None:
         action="deny",
         participant_id=participant.pk,
     )
+    assert enter(lesson, ready(inside)).admitted
 
     async def scenario() -> None:
-        for user in (stranger, refused):
+        for user in (stranger, waiting, refused):
             connected, code = await socket(lesson.session.pk, user).connect(timeout=TIMEOUT)
             assert not connected and code == 4403
+        # The lobby's socket: only for someone waiting; a stranger is refused, and
+        # someone already decided is sent back to the room page (4000).
+        for user, expected in ((stranger, 4403), (refused, 4000), (inside, 4000)):
+            lobby = socket(lesson.session.pk, user, lobby=True)
+            connected, code = await lobby.connect(timeout=TIMEOUT)
+            assert not connected and code == expected
 
     async_to_sync(scenario)()
 
@@ -131,7 +143,7 @@ def test_the_lobby_socket_carries_nothing_and_closes_with_the_teachers_decision(
         )
 
     async def scenario() -> None:
-        lobbies = [socket(session_id, user) for user in (first, second)]
+        lobbies = [socket(session_id, user, lobby=True) for user in (first, second)]
         for lobby in lobbies:
             connected, _ = await lobby.connect(timeout=TIMEOUT)
             assert connected
@@ -201,12 +213,12 @@ def test_a_lobby_socket_decided_before_it_listened_is_closed_at_once(
     participant = enter(lesson, student).participant
     assert participant is not None
     session_id = lesson.session.pk
-    real = selectors.waits_in_lobby
-    looks: list[bool] = []
+    real = selectors.participant_state
+    looks: list[str | None] = []
 
-    def look_then_admit(**kwargs: Any) -> bool:
-        waits = real(**kwargs)
-        looks.append(waits)
+    def look_then_admit(**kwargs: Any) -> str | None:
+        state = real(**kwargs)
+        looks.append(state)
         if len(looks) == 1:
             room.room_control(
                 actor=Actor(user=lesson.teacher),
@@ -214,12 +226,12 @@ def test_a_lobby_socket_decided_before_it_listened_is_closed_at_once(
                 action="admit",
                 participant_id=participant.pk,
             )
-        return waits
+        return state
 
-    monkeypatch.setattr(selectors, "waits_in_lobby", look_then_admit)
+    monkeypatch.setattr(selectors, "participant_state", look_then_admit)
 
     async def scenario() -> None:
-        lobby = socket(session_id, student)
+        lobby = socket(session_id, student, lobby=True)
         connected, _ = await lobby.connect(timeout=TIMEOUT)
         assert connected
         assert await lobby.receive_json_from(timeout=TIMEOUT) == {"type": "lobby"}
@@ -229,7 +241,7 @@ def test_a_lobby_socket_decided_before_it_listened_is_closed_at_once(
         }
 
     async_to_sync(scenario)()
-    assert looks == [True, False]
+    assert looks == ["waiting", "admitted"]
 
 
 def test_a_message_reaches_the_class_numbered_and_a_resume_replays_the_log() -> None:

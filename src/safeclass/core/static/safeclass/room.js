@@ -24,12 +24,10 @@
 
     function listen() {
       var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-      var socket = new WebSocket(scheme + window.location.host + "/ws/buoi-hoc/" + sessionId + "/");
+      var socket = new WebSocket(scheme + window.location.host + "/ws/buoi-hoc/" + sessionId + "/?lobby=1");
       socket.onopen = function () { delay = 1000; box.setAttribute("data-listening", "1"); };
       socket.onmessage = function (raw) {
-        var body = JSON.parse(raw.data);
-        // "hello": let in before this socket opened; "closed": the teacher decided.
-        if (body.type === "hello" || body.type === "closed") window.location.assign(roomUrl);
+        if (JSON.parse(raw.data).type === "closed") window.location.assign(roomUrl);  // decided
       };
       socket.onclose = function (closing) {
         box.removeAttribute("data-listening");
