@@ -28,11 +28,10 @@ from django.test import Client
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
 
-from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.live import room
 from safeclass.live.models import ChatMessage, Presence
-from safeclass.live.tests.services.test_room import enter, make_lesson, ready
+from safeclass.live.tests.services.test_room import enter, make_lesson, ready, unverified
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 TIMEOUT = 10.0
@@ -187,10 +186,7 @@ def test_two_processes_share_chat_controls_and_removals(nodes: tuple[Node, Node]
         assert enter(lesson, user).admitted
     session_id = lesson.session.pk
     # A pupil whose account is not activated waits in the lobby, on B.
-    latecomer = lesson.world.students[2]
-    accept_pending_rules(latecomer)
-    latecomer.activated_at = None
-    latecomer.save(update_fields=["activated_at"])
+    latecomer = unverified(lesson.world.students[2])
     waiting = enter(lesson, latecomer).participant
     assert waiting is not None and not enter(lesson, latecomer).admitted
     lobby = Socket(b, session_id, latecomer, lobby=True)

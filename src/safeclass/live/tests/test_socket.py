@@ -17,7 +17,13 @@ from safeclass.live import chat, room
 from safeclass.live.models import ChatMessage, Presence
 from safeclass.live.routing import websocket_urlpatterns
 from safeclass.live.selectors import access_session
-from safeclass.live.tests.services.test_room import enter, make_lesson, ready
+from safeclass.live.tests.services.test_room import (
+    control,
+    enter,
+    make_lesson,
+    ready,
+    unverified,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TIMEOUT = 5
@@ -84,16 +90,6 @@ def post(session_id: int, user: Any, text: str) -> None:
     chat.chat_post(actor=Actor(user=user), access=access, text=text)
 
 
-def unverified(student: Any) -> Any:
-    """Rules accepted, account never activated: waits in the lobby (ACC-5)."""
-    from safeclass.classes.tests.factories import accept_pending_rules
-
-    accept_pending_rules(student)
-    student.activated_at = None
-    student.save(update_fields=["activated_at"])
-    return student
-
-
 def test_strangers_and_people_not_let_in_get_no_room_socket() -> None:
     lesson = make_lesson(students=3)
     stranger = make_lesson().world.students[0]
@@ -101,12 +97,7 @@ def test_strangers_and_people_not_let_in_get_no_room_socket() -> None:
     enter(lesson, unverified(waiting))
     participant = enter(lesson, unverified(refused)).participant
     assert participant is not None
-    room.room_control(
-        actor=Actor(user=lesson.teacher),
-        session_id=lesson.session.pk,
-        action="deny",
-        participant_id=participant.pk,
-    )
+    control(lesson, "deny", participant_id=participant.pk)
     assert enter(lesson, ready(inside)).admitted
 
     async def scenario() -> None:
@@ -133,14 +124,7 @@ def test_the_lobby_socket_carries_nothing_and_closes_with_the_teachers_decision(
     first, second = (unverified(s) for s in lesson.world.students[:2])
     waiting = [enter(lesson, s).participant for s in (first, second)]
     session_id = lesson.session.pk
-
-    def decide(action: str, participant: Any) -> None:
-        room.room_control(
-            actor=Actor(user=lesson.teacher),
-            session_id=session_id,
-            action=action,
-            participant_id=participant.pk,
-        )
+    decide = database_sync_to_async(control)
 
     async def scenario() -> None:
         lobbies = [socket(session_id, user, lobby=True) for user in (first, second)]
@@ -151,13 +135,13 @@ def test_the_lobby_socket_carries_nothing_and_closes_with_the_teachers_decision(
         # The room goes on: nothing of it reaches the lobby, which cannot write.
         await database_sync_to_async(post)(session_id, lesson.teacher, "Chào cả lớp")
         await lobbies[0].send_json_to({"type": "chat", "text": "Cho em vào với"})
-        await database_sync_to_async(decide)("admit", waiting[0])
+        await decide(lesson, "admit", participant_id=waiting[0].pk)
         assert await lobbies[0].receive_json_from(timeout=TIMEOUT) == {
             "type": "closed",
             "reason": "admitted",
         }
         assert (await lobbies[0].receive_output(timeout=TIMEOUT))["code"] == 4200
-        await database_sync_to_async(decide)("deny", waiting[1])
+        await decide(lesson, "deny", participant_id=waiting[1].pk)
         assert await lobbies[1].receive_json_from(timeout=TIMEOUT) == {
             "type": "closed",
             "reason": "denied",
@@ -176,14 +160,6 @@ def test_someone_turned_away_after_being_let_in_leaves_the_room_at_once() -> Non
     assert participant is not None
     session_id = lesson.session.pk
 
-    def deny() -> None:
-        room.room_control(
-            actor=Actor(user=lesson.teacher),
-            session_id=session_id,
-            action="deny",
-            participant_id=participant.pk,
-        )
-
     async def scenario() -> None:
         from channels.db import database_sync_to_async
 
@@ -191,7 +167,7 @@ def test_someone_turned_away_after_being_let_in_leaves_the_room_at_once() -> Non
         connected, _ = await pupil.connect(timeout=TIMEOUT)
         assert connected
         await events_until(pupil, "participant")
-        await database_sync_to_async(deny)()
+        await database_sync_to_async(control)(lesson, "deny", participant_id=participant.pk)
         # Events announced before the decision may come first; then the close.
         while (message := await pupil.receive_json_from(timeout=TIMEOUT))["type"] != "closed":
             assert message["type"] == "event"
@@ -220,12 +196,7 @@ def test_a_lobby_socket_decided_before_it_listened_is_closed_at_once(
         state = real(**kwargs)
         looks.append(state)
         if len(looks) == 1:
-            room.room_control(
-                actor=Actor(user=lesson.teacher),
-                session_id=session_id,
-                action="admit",
-                participant_id=participant.pk,
-            )
+            control(lesson, "admit", participant_id=participant.pk)
         return state
 
     monkeypatch.setattr(selectors, "participant_state", look_then_admit)

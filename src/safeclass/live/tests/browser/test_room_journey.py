@@ -186,22 +186,11 @@ def test_a_pupil_who_came_too_early_is_taken_in_when_the_lobby_opens(
 ) -> None:
     """ACC-6: the lobby opens 10 minutes before the start; a pupil who came
     earlier keeps the page open and is let in then, without coming back."""
-    from safeclass.live.models import Session
-    from safeclass.live.tests.services.test_room import ready
+    from safeclass.live.tests.services.test_room import make_lesson, ready
 
     settings.SAFECLASS_LOBBY_SPREAD_SECONDS = 0  # no random spread in a test
-    world = class_world(students=1)
-    student = ready(world.students[0])
-    starts = timezone.now() + timedelta(minutes=10, seconds=4)  # lobby in 4 s
-    lesson: Session = services.session_create(
-        actor=Actor.system(),
-        school_class=world.school_class,
-        teacher=world.homeroom,
-        subject=None,
-        title="Toán",
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=40),
-    )
+    made = make_lesson(minutes_from_now=10 + 4 / 60, students=1)  # lobby in 4 s
+    lesson, student = made.session, ready(made.world.students[0])
     page = person(new_context, live_server_url, student.username)
     page.goto(f"{live_server_url}/buoi-hoc/{lesson.pk}/phong/")
     assert page.locator("[data-refusal=too_early]").count() == 1

@@ -36,7 +36,15 @@ def ready(student: Any) -> Any:
     return student
 
 
-def make_lesson(minutes_from_now: int = 5, students: int = 3) -> SimpleNamespace:
+def unverified(student: Any) -> Any:
+    """Class rules accepted, account never activated: waits for the teacher (ACC-5)."""
+    accept_pending_rules(student)
+    student.activated_at = None
+    student.save(update_fields=["activated_at"])
+    return student
+
+
+def make_lesson(minutes_from_now: float = 5, students: int = 3) -> SimpleNamespace:
     world = class_world(students=students)
     start = timezone.now() + timedelta(minutes=minutes_from_now)
     session = services.session_create(

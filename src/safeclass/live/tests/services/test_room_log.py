@@ -13,10 +13,15 @@ from django.test import Client
 from django.urls import reverse
 
 from safeclass.accounts.tests.factories import UserFactory
-from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.live import chat, selectors
-from safeclass.live.tests.services.test_room import control, enter, make_lesson, ready
+from safeclass.live.tests.services.test_room import (
+    control,
+    enter,
+    make_lesson,
+    ready,
+    unverified,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +35,6 @@ def lesson() -> SimpleNamespace:
     access = selectors.access_session(user=lesson.teacher, session_id=lesson.session.pk)
     chat.chat_post(actor=Actor(user=lesson.teacher), access=access, text=SAID)
     return lesson
-
-
-def unverified(student: Any) -> Any:
-    """Class rules accepted, account never activated: waits for the teacher (ACC-5)."""
-    accept_pending_rules(student)
-    student.activated_at = None
-    student.save(update_fields=["activated_at"])
-    return student
 
 
 def poll(lesson: SimpleNamespace, user: Any, after: int = 0) -> Any:
