@@ -42,6 +42,24 @@ def prepare_engine() -> None:
     warm_up()
 
 
+def assess(
+    *, school_id: int, sender: Any, sender_role: Sender, on_roster: bool, text: str
+) -> Outcome:
+    """The verdict on one message and whether its sender is muted now; stores nothing.
+
+    An "allow" for a sender who is not muted leaves nothing to keep; any other
+    outcome is kept by :func:`moderate`, which may be handed this assessment.
+    """
+    policy = selectors.policy_for(school_id)
+    verdict = check(text, sender_role=sender_role, on_roster=on_roster, policy=policy)
+    # Strikes never mute a teacher, so their strikes are not read.
+    if sender_role != Sender.TEACHER:
+        until = selectors.muted_until(school_id=school_id, sender=sender, policy=policy)
+        if until is not None:
+            return Outcome(verdict=verdict, event=None, muted_until=until)
+    return Outcome(verdict=verdict, event=None)
+
+
 def moderate(
     *,
     school: Unit,
@@ -51,22 +69,25 @@ def moderate(
     text: str,
     context: str,
     counsellor_url: str = "",
+    assessed: Outcome | None = None,
 ) -> Outcome:
     """Check one message; store every verdict other than "allow" (with its reasons).
 
     Runs inside the caller's transaction, so the stored message and its
     verdict stand or fall together. A self-harm finding tells the school's
-    counsellors (in the app) at once.
+    counsellors (in the app) at once. ``assessed``: this message's
+    :func:`assess`, when the caller already made it.
     """
-    policy = selectors.policy_for(school.pk)
-    verdict = check(text, sender_role=sender_role, on_roster=on_roster, policy=policy)
-    # Strikes never mute a teacher, so their strikes are not read.
-    if sender_role != Sender.TEACHER:
-        until = selectors.muted_until(school_id=school.pk, sender=sender, policy=policy)
-        if until is not None:
-            return Outcome(verdict=verdict, event=None, muted_until=until)
-    if verdict.action == Action.ALLOW:
-        return Outcome(verdict=verdict, event=None)
+    outcome = assessed or assess(
+        school_id=school.pk,
+        sender=sender,
+        sender_role=sender_role,
+        on_roster=on_roster,
+        text=text,
+    )
+    verdict = outcome.verdict
+    if outcome.muted_until is not None or verdict.action == Action.ALLOW:
+        return outcome
     event = ModerationEvent.objects.create(
         school=school,
         context=context[:60],
