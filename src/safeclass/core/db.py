@@ -1,12 +1,14 @@
 """Database helpers: running a write again when the database says it only lost a
-race, and reading the one row a unique filter finds."""
+race, reading the one row a unique filter finds, and the parts of hand-written
+SQL that reads and stores model instances as the ORM would."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.db.models import Model, QuerySet
 
 log = logging.getLogger(__name__)
@@ -45,3 +47,52 @@ def unique_row[M: Model](queryset: QuerySet[M]) -> M | None:
     for row in queryset[:1]:
         return row
     return None
+
+
+def insert_parts(
+    instance: Model, computed: Mapping[str, tuple[str, Sequence[Any]]]
+) -> tuple[str, str, list[Any]]:
+    """The column list, the select list and its parameters that store ``instance``
+    the way ``save()`` would (its defaults, ``auto_now_add``), for an
+    ``INSERT INTO table (columns) SELECT values FROM …`` written by hand.
+
+    ``computed``: fields (by name) whose value is an SQL expression, with its own
+    parameters, instead of the instance's. The primary key is left to the
+    database. Every concrete field is included, so a field added to the model
+    later is stored here too.
+    """
+    columns: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
+    quote = connection.ops.quote_name
+    for field in instance._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(str(field.column)))
+        if field.name in computed:
+            expression, extra = computed[field.name]
+            values.append(expression)
+            params.extend(extra)
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+    return ", ".join(columns), ", ".join(values), params
+
+
+def select_list(model: type[Model], alias: str) -> str:
+    """Every concrete column of ``model`` under the table alias ``alias``, in the
+    order :func:`instance_from` reads them."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
+
+
+def instance_from[M: Model](model: type[M], values: Sequence[Any]) -> M:
+    """An instance of ``model`` from the values of its :func:`select_list`, converted
+    as a query would convert them."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)

@@ -8,8 +8,9 @@ message that the teacher approves appears where it was said.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -18,21 +19,29 @@ from django.utils.translation import gettext_noop
 from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
 from safeclass.core.context import Actor
-from safeclass.core.db import on_conflict_retry, unique_row
+from safeclass.core.db import (
+    insert_parts,
+    instance_from,
+    on_conflict_retry,
+    select_list,
+    unique_row,
+)
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
-from safeclass.live import events, room
+from safeclass.live import events, hub, room
 from safeclass.live.models import (
     ChatMessage,
     ChatStatus,
     Participant,
     RoomControls,
+    RoomEvent,
     Session,
     SessionStatus,
 )
 from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
 from safeclass.moderation import services as moderation_services
-from safeclass.moderation.data import Action, Category, Sender
+from safeclass.moderation.data import Action, Category, Sender, Verdict
+from safeclass.moderation.services import Outcome
 from safeclass.notify import services as notify_services
 
 MAX_LENGTH = 1000
@@ -69,7 +78,6 @@ def chat_post(
     )
 
 
-@transaction.atomic
 def _chat_post_once(
     *,
     actor: Actor,
@@ -94,6 +102,37 @@ def _chat_post_once(
             _("A message can be at most %(count)s characters.") % {"count": MAX_LENGTH},
             field="text",
         )
+    assessed = None
+    if not image and _quick_available():
+        message, assessed = _store_quick(
+            user=user, access=access, text=text, private=private, role=role
+        )
+        if message is not None:
+            return message
+    return _store_locked(
+        user=user,
+        access=access,
+        text=text,
+        image=image,
+        private=private,
+        role=role,
+        assessed=assessed,
+    )
+
+
+@transaction.atomic
+def _store_locked(
+    *,
+    user: Any,
+    access: SessionAccess,
+    text: str,
+    image: bytes | None,
+    private: bool,
+    role: Sender,
+    assessed: Outcome | None,
+) -> ChatMessage:
+    """Any message, checked and stored under the lesson's lock; the refusals are
+    explained here. ``assessed``: the text's moderation, when already made."""
     # One locked read gives the lesson's switches and both counters: every
     # message, and every other room event, takes this lock first, so numbers
     # follow the order in which the teacher's switches and the messages came.
@@ -106,13 +145,9 @@ def _chat_post_once(
             _("Your teacher has not allowed pictures in this lesson."), field="image"
         )
     participant = unique_row(Participant.objects.filter(session_id=session.pk, user=user))
-    restriction = room.chat_restriction(controls, participant, str(role))
+    restriction = refusal(controls, participant, role, private)
     if restriction is not None:
         raise ServiceError(restriction, field="text")
-    if private and (role != Sender.STUDENT or not controls.private_questions):
-        raise ServiceError(
-            _("Private questions to the teacher are not open in this lesson."), field="text"
-        )
     if role != Sender.TEACHER and controls.slow_mode_seconds:
         since = timezone.now() - timedelta(seconds=controls.slow_mode_seconds)
         if ChatMessage.objects.filter(session=session, sender=user, created_at__gt=since).exists():
@@ -131,6 +166,7 @@ def _chat_post_once(
         text=text,
         context=context,
         counsellor_url=reverse("live:session_detail", args=[session.pk]),
+        assessed=assessed,
     )
     if outcome.muted_until is not None:
         local = timezone.localtime(outcome.muted_until)
@@ -143,11 +179,7 @@ def _chat_post_once(
             field="text",
         )
     verdict = outcome.verdict
-    if (
-        role != Sender.TEACHER
-        and not controls.student_links
-        and Category.LINK in verdict.categories
-    ):
+    if links_refused(controls, role, verdict):
         raise ServiceError(_("The teacher has turned links off for students."), field="text")
     status = _STATUS_OF[verdict.action]
     categories = [str(category) for category in verdict.categories]
@@ -168,11 +200,11 @@ def _chat_post_once(
             event = checked.event
         else:
             picture = checked.image
-    session.chat_seq += 1
-    Session.objects.filter(pk=session.pk).update(chat_seq=session.chat_seq)
+    controls.chat_seq += 1
+    RoomControls.objects.filter(pk=controls.pk).update(chat_seq=controls.chat_seq)
     message = ChatMessage(
         session=session,
-        seq=session.chat_seq,
+        seq=controls.chat_seq,
         sender=user,
         text=verdict.text if verdict.action == Action.MASK else text,
         status=status,
@@ -187,6 +219,155 @@ def _chat_post_once(
     name = participant.display_name if participant is not None else user.full_name
     _announce(controls, message, {user.pk: name})
     return message
+
+
+def refusal(
+    controls: RoomControls, participant: Participant | None, role: Sender, private: bool
+) -> str | None:
+    """Why this person may not write this message in the lesson now, or None;
+    the lesson's pictures, slow mode and the text itself are checked apart."""
+    restriction = room.chat_restriction(controls, participant, str(role))
+    if restriction is not None:
+        return restriction
+    if private and (role != Sender.STUDENT or not controls.private_questions):
+        return _("Private questions to the teacher are not open in this lesson.")
+    return None
+
+
+def links_refused(controls: RoomControls, role: Sender, verdict: Verdict) -> bool:
+    return (
+        role != Sender.TEACHER
+        and not controls.student_links
+        and Category.LINK in verdict.categories
+    )
+
+
+# --- the everyday message, in one statement ------------------------------------------
+
+
+def _quick_available() -> bool:
+    """PostgreSQL (a statement that writes three tables at once), outside any transaction
+    (the statement is its own: it commits, or leaves nothing)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _store_quick(
+    *, user: Any, access: SessionAccess, text: str, private: bool, role: Sender
+) -> tuple[ChatMessage | None, Outcome | None]:
+    """Store an everyday message (text the engine allows, from someone who may write)
+    without holding the lesson's lock while it is checked; the stored message, or
+    None and the text's moderation if made, for the locked path to decide.
+
+    The sender's place and the lesson's switches are read unlocked, in one query,
+    and checked as the locked path checks them; the message is then stored, numbered
+    and announced in one statement, only if the lesson's event number is still the
+    one read. Every change of a switch or of a participant is a numbered room event
+    taken under the lesson's lock, so an unchanged number means the checks were made
+    on what is still true, and the numbers keep the order of the lock. Anything
+    else (a refusal to explain, a verdict to keep, slow mode, a room that changed
+    meanwhile) goes the locked way.
+    """
+    found = _room_as_seen_by(access.session.pk, user.pk)
+    if found is None:
+        return None, None
+    participant, controls, status = found
+    if status == SessionStatus.CANCELLED or refusal(controls, participant, role, private):
+        return None, None
+    if role != Sender.TEACHER and controls.slow_mode_seconds:
+        return None, None
+    assessed = moderation_services.assess(
+        school_id=access.session.school_class.school_id,
+        sender=user,
+        sender_role=role,
+        on_roster=True,
+        text=text,
+    )
+    verdict = assessed.verdict
+    if (
+        assessed.muted_until is not None
+        or verdict.action != Action.ALLOW
+        or links_refused(controls, role, verdict)
+    ):
+        return None, assessed
+    message = ChatMessage(
+        session_id=access.session.pk,
+        seq=0,
+        sender=user,
+        text=text,
+        status=ChatStatus.DELIVERED,
+        private=private,
+        categories=[str(category) for category in verdict.categories],
+    )
+    data = message_data(message, {user.pk: participant.display_name})
+    event = RoomEvent(
+        session_id=access.session.pk,
+        seq=0,
+        kind="question" if private else "chat",
+        data=data,
+        teachers_only=private,
+    )
+    message_columns, message_values, message_params = insert_parts(
+        message, {"seq": ("room.chat_seq", [])}
+    )
+    event_columns, event_values, event_params = insert_parts(
+        event,
+        {
+            "seq": ("room.event_seq", []),
+            "data": (
+                "%s::jsonb || jsonb_build_object('id', message.id, 'seq', room.chat_seq)",
+                [RoomEvent._meta.get_field("data").get_db_prep_save(data, connection)],
+            ),
+        },
+    )
+    quote = connection.ops.quote_name
+    sql = f"""
+        WITH room AS (
+            UPDATE {quote(RoomControls._meta.db_table)}
+               SET chat_seq = chat_seq + 1, event_seq = event_seq + 1
+             WHERE id = %s AND event_seq = %s
+         RETURNING chat_seq, event_seq
+        ), message AS (
+            INSERT INTO {quote(ChatMessage._meta.db_table)} ({message_columns})
+            SELECT {message_values} FROM room
+            RETURNING id
+        ), event AS (
+            INSERT INTO {quote(RoomEvent._meta.db_table)} ({event_columns})
+            SELECT {event_values} FROM room, message
+            RETURNING seq
+        )
+        SELECT message.id, room.chat_seq, event.seq FROM room, message, event
+    """  # noqa: S608 - table and column names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [controls.pk, controls.event_seq, *message_params, *event_params])
+        row = cursor.fetchone()
+    if row is None:  # the room changed since it was read
+        return None, assessed
+    message.pk, message.seq, event.seq = row
+    data["id"], data["seq"] = message.pk, message.seq
+    hub.publish(events.announcement(event))
+    return message, assessed
+
+
+def _room_as_seen_by(session_id: int, user_id: int) -> tuple[Participant, RoomControls, str] | None:
+    """A person's place in the lesson, its switches and its status, in one unlocked
+    read; None without either row (the locked path explains or makes them)."""
+    quote = connection.ops.quote_name
+    sql = f"""
+        SELECT {select_list(Participant, "p")}, {select_list(RoomControls, "c")}, s.status
+          FROM {quote(Participant._meta.db_table)} p
+          JOIN {quote(RoomControls._meta.db_table)} c ON c.session_id = p.session_id
+          JOIN {quote(Session._meta.db_table)} s ON s.id = p.session_id
+         WHERE p.session_id = %s AND p.user_id = %s
+    """  # noqa: S608 - table and column names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_id, user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(Participant._meta.concrete_fields)
+    participant = instance_from(Participant, row[:width])
+    controls = instance_from(RoomControls, row[width:-1])
+    return participant, controls, row[-1]
 
 
 def message_data(message: ChatMessage, names: dict[int, str] | None = None) -> dict[str, object]:

@@ -99,8 +99,6 @@ class Session(models.Model):
     # Where the generated session was originally, once it has been moved.
     original_starts_at = models.DateTimeField(null=True, blank=True)
     change_note = models.CharField(_("reason"), max_length=200, blank=True)
-    # The number of the last chat message (see ChatMessage.seq).
-    chat_seq = models.PositiveIntegerField(default=0)
     # Students may post pictures in the chat only when the teacher allows it (CLS-2).
     student_images = models.BooleanField(_("students may post pictures"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -289,8 +287,11 @@ class RoomControls(models.Model):
     suspended = models.BooleanField(default=False)  # "suspend student activity"
     private_questions = models.BooleanField(default=False)  # student → teacher questions
     pinned = models.CharField(max_length=300, blank=True)
-    # The number of the last room event (see RoomEvent.seq).
+    # The number of the last room event (see RoomEvent.seq) and of the last chat
+    # message (ChatMessage.seq): the room's counters live in the row every room
+    # event locks first.
     event_seq = models.PositiveIntegerField(default=0)
+    chat_seq = models.PositiveIntegerField(default=0)
     # FAM-2: when the parents of absent students were told (once per lesson).
     absences_notified_at = models.DateTimeField(null=True, blank=True)
 

@@ -56,7 +56,7 @@ from safeclass.classes.tests.factories import accept_pending_rules
 from safeclass.core.context import Actor
 from safeclass.core.files import store_bytes
 from safeclass.core.roles import Role
-from safeclass.live.models import ChatMessage, Material, Participant, Session
+from safeclass.live.models import ChatMessage, Material, Participant, RoomControls, Session
 from safeclass.notify.models import Notification
 from safeclass.orgs.models import Unit
 
@@ -701,7 +701,8 @@ def _objects() -> dict[str, str]:
     assert lesson is not None, "the demo seeds 5A's lessons"
     student = User.objects.get(username="hs.demo")
     parent = User.objects.get(username="ph.demo")
-    Session.objects.filter(pk=lesson.pk).update(chat_seq=2)  # the messages below are #1 and #2
+    # The messages below are #1 and #2.
+    RoomControls.objects.update_or_create(session=lesson, defaults={"chat_seq": 2})
     ids: dict[str, Any] = {
         "school": school.pk,
         "department": Unit.objects.get(code="sgd-demo").pk,

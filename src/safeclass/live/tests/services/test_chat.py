@@ -111,7 +111,7 @@ def test_a_student_cannot_post_a_picture_until_the_teacher_allows_it(
     assert refused.value.field == "image"
     assert not ChatMessage.objects.exists()
     lesson.session.refresh_from_db()
-    assert lesson.session.chat_seq == 0
+    assert lesson.session.controls.chat_seq == 0
 
 
 def test_only_the_teacher_switches_pictures_on_and_it_is_audited(lesson: SimpleNamespace) -> None:
