@@ -303,8 +303,9 @@ def migrate(backend: Backend) -> None:
 
 def setup_django(backend: Backend) -> None:
     """Configure Django in this process on the benchmark's backend (for fixtures and checks)."""
+    env = backend.env()  # read before it is cleared: it starts from this environment
     os.environ.clear()
-    os.environ.update(backend.env())
+    os.environ.update(env)
     import django
 
     django.setup()
