@@ -362,6 +362,7 @@ class Bench:
         self.frames = 0  # every frame any client read
         self.connect_errors: Counter[str] = Counter()
         self.stall_pupil: Pupil | None = None
+        self.receipts_dir: Path | None = None  # --receipts: where each run's copies are written
 
     def record(self, pupil: Pupil, found: re.Match[bytes], now: int) -> None:
         collector = self.collector
@@ -448,6 +449,8 @@ class Bench:
             (due, read) for room, n, due, read in collector.receipts if (room, n) in accepted
         ]
         latencies = sorted(read - due for due, read in counted)
+        if self.receipts_dir is not None:
+            self._write_receipts(self.receipts_dir, number, rate, collector, accepted)
         last_read = max((read for _due, read in counted), default=collector.first_due_ns)
         posted = len(accepted)
         resume_lost: int | None = None
@@ -478,6 +481,25 @@ class Bench:
             resume_wanted=len(wanted),
             resume_note=note,
         )
+
+    def _write_receipts(
+        self,
+        directory: Path,
+        number: int,
+        rate: int,
+        collector: Collector,
+        accepted: set[tuple[int, int]],
+    ) -> None:
+        """Every copy a pupil read, for looking at when the slow ones happened."""
+        directory.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9]+", "_", self.name).strip("_")
+        lines = ["room,number,due_ns,read_ns,accepted"]
+        lines += [
+            f"{room},{n},{due},{read},{int((room, n) in accepted)}"
+            for room, n, due, read in collector.receipts
+        ]
+        path = directory / f"{name}-run{number}-{rate}ps.csv"
+        path.write_text("\n".join(lines) + "\n")
 
     def _stall_complete(self) -> bool:
         wanted = set(self.collector.posted.get(0, []))
@@ -719,6 +741,7 @@ def measure_system(
             tracks_seq=system.tracks_seq,
             acks=system.acks,
         )
+        bench.receipts_dir = args.receipts
         results, info = _run_loop(exercise(bench, rates, args))
     finally:
         server.stop()
@@ -767,6 +790,12 @@ def main(argv: list[str] | None = None) -> int:
         help="SafeClass's uvicorn worker processes (PostgreSQL and Redis only)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the figures as JSON")
+    parser.add_argument(
+        "--receipts",
+        type=Path,
+        metavar="DIR",
+        help="write every copy read (room, number, due and read times) as CSV, one file a run",
+    )
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, metavar="URL")
     parser.add_argument("--redis", default=DEFAULT_REDIS, metavar="URL")
     parser.add_argument("--database", default="safeclass_bench_fanout", metavar="NAME")
