@@ -128,6 +128,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     speaker: Speaker | None = None
     writer: asyncio.Task[None] | None = None
     closing = False  # the server closed the socket; nothing more is sent on it
+    opened = False  # said hello: from now on it writes what it is handed
+    stopped = False  # no more writing: being closed, or the connection failed under it
     lobby = False  # waiting for the teacher: told only when they decide
     closer: asyncio.Task[None] | None = None
 
@@ -168,7 +170,6 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.outbox: deque[tuple[int, str]] = deque()
         self.behind = False  # events were dropped from a full outbox
         self.rewind: int | None = None  # the client asked for the log after this number
-        self.wakeup: asyncio.Future[None] | None = None
         self.hub = hub.local(_read_log)
         await self.hub.join(self.session_id, self)
         await self.accept()
@@ -181,7 +182,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             {"type": "hello", "connection": self.connection, "teacher": self.teacher}
         )
         self.rewind = after
-        self.writer = asyncio.create_task(self._write())
+        self.opened = True  # events handed to it meanwhile wait in the outbox
+        self._wake()
 
     async def _wait_in_lobby(self, user: Any) -> None:
         """The lobby page's socket (``?lobby=1``): it carries nothing of the room
@@ -224,6 +226,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     def shut(self, reason: str, keep: str) -> None:
         if keep and keep == self.connection:
             return
+        self.stopped = True
         if self.writer is not None:
             self.writer.cancel()  # what it still holds is moot once the socket closes
         self.closer = asyncio.get_running_loop().create_task(self._close_for(reason))
@@ -231,8 +234,16 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     # --- writing ------------------------------------------------------------------
 
     def _wake(self) -> None:
-        if self.wakeup is not None and not self.wakeup.done():
-            self.wakeup.set_result(None)
+        """Start writing, unless the socket is writing already or was closed.
+
+        A writer runs only while there is something to send and then ends, so a
+        quiet socket holds no waiting future: with a thousand sockets, futures
+        kept waiting between two messages outlived each young garbage
+        collection and made the older ones long and frequent."""
+        if not self.opened or self.closing or self.stopped:
+            return
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
         """Send the queued events in number order; read the log on a gap."""
@@ -254,12 +265,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                     self.behind = False
                     await self.resume(self.last_seq)
                 else:
-                    self.wakeup = asyncio.get_running_loop().create_future()
-                    await self.wakeup
-                    self.wakeup = None
+                    return
         except asyncio.CancelledError:
             raise
         except Exception:  # the connection went away under it; disconnect() follows
+            self.stopped = True
             log.debug("room socket stopped writing", exc_info=True)
 
     async def resume(self, after: int) -> None:
@@ -313,6 +323,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if not getattr(self, "joined", False):
             return
         self.hub.leave(self.session_id, self)
+        self.stopped = True
         if self.writer is not None:
             self.writer.cancel()
         await _db(attendance.disconnect)(connection=self.connection)
