@@ -240,7 +240,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         quiet socket holds no waiting future: with a thousand sockets, futures
         kept waiting between two messages outlived each young garbage
         collection and made the older ones long and frequent."""
-        if not self.opened or self.closing or self.stopped:
+        if not self.opened or self.stopped:  # shut() stops it before it closes
             return
         if self.writer is None or self.writer.done():
             self.writer = asyncio.get_running_loop().create_task(self._write())
