@@ -84,6 +84,7 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
                 {"participant": participant.pk, "name": participant.display_name},
                 teachers_only=True,
                 controls=controls,
+                quiet=True,
             )
             if participant.takeovers == room.SHARED_ACCOUNT_TAKEOVERS:
                 audit_record(
@@ -99,7 +100,9 @@ def connect(*, session_id: int, user: Any, connection: str) -> Joined | None:
     Presence.objects.create(
         participant=participant, connection=connection, joined_at=now, seen_at=now
     )
-    events.emit(session, "participant", events.participant_data(participant), controls=controls)
+    events.emit(
+        session, "participant", events.participant_data(participant), controls=controls, quiet=True
+    )
     return Joined(participant.pk, participant.role == RoomRole.TEACHER, connection)
 
 
@@ -139,6 +142,7 @@ def disconnect(*, connection: str) -> None:
             "participant",
             events.participant_data(participant),
             controls=controls,
+            quiet=True,
         )
 
 
@@ -168,6 +172,7 @@ def hand(*, session_id: int, user: Any, up: bool) -> None:
         "participant",
         events.participant_data(participant),
         controls=controls,
+        quiet=True,
     )
 
 
@@ -193,6 +198,7 @@ def react(*, session_id: int, user: Any, emoji: object) -> None:
         participant.session,
         "reaction",
         {"participant": participant.pk, "name": participant.display_name, "emoji": emoji},
+        quiet=True,
     )
 
 

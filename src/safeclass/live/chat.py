@@ -7,8 +7,9 @@ message that the teacher approves appears where it was said.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.urls import reverse
@@ -61,6 +62,7 @@ def chat_post(
     image: bytes | None = None,
     private: bool = False,
     role: Sender | None = None,
+    memo: RoomMemo | None = None,
 ) -> ChatMessage:
     """Moderate and store one message: text, a picture, or both.
 
@@ -68,12 +70,19 @@ def chat_post(
     lesson; every picture, a teacher's too, is compared with the hash lists.
     ``role``: the sender's part in the lesson when the caller already worked it
     out for this access (a room socket does once, when it opens); whether they
-    were removed or muted since is read here, on every message. A message whose
+    were removed or muted since is checked on every message. ``memo``: what the
+    caller keeps of the room between this sender's messages (a socket). A message whose
     transaction lost a deadlock is stored on a later attempt (``on_conflict_retry``).
     """
     return on_conflict_retry(
         lambda: _chat_post_once(
-            actor=actor, access=access, text=text, image=image, private=private, role=role
+            actor=actor,
+            access=access,
+            text=text,
+            image=image,
+            private=private,
+            role=role,
+            memo=memo,
         )
     )
 
@@ -86,6 +95,7 @@ def _chat_post_once(
     image: bytes | None,
     private: bool,
     role: Sender | None,
+    memo: RoomMemo | None,
 ) -> ChatMessage:
     user = account_selectors.acting_user(actor)
     if user is None:
@@ -105,7 +115,7 @@ def _chat_post_once(
     assessed = None
     if not image and _quick_available():
         message, assessed = _store_quick(
-            user=user, access=access, text=text, private=private, role=role
+            user=user, access=access, text=text, private=private, role=role, memo=memo
         )
         if message is not None:
             return message
@@ -251,56 +261,111 @@ def _quick_available() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
+class RoomView(NamedTuple):
+    """A sender's place in a lesson and the lesson's switches, read together unlocked."""
+
+    participant: Participant
+    controls: RoomControls
+
+
+@dataclass
+class RoomMemo:
+    """What a room socket remembers of the room between its sender's messages.
+
+    ``view`` is the room as the last stored message saw it. The next message is
+    checked on it and stored only while the room's ``rules_seq`` is still the
+    one read (no switch or participant changed since); otherwise the room is
+    read again. A teacher's everyday message is then one statement.
+    """
+
+    view: RoomView | None = None
+
+
 def _store_quick(
-    *, user: Any, access: SessionAccess, text: str, private: bool, role: Sender
+    *,
+    user: Any,
+    access: SessionAccess,
+    text: str,
+    private: bool,
+    role: Sender,
+    memo: RoomMemo | None,
 ) -> tuple[ChatMessage | None, Outcome | None]:
     """Store an everyday message (text the engine allows, from someone who may write)
     without holding the lesson's lock while it is checked; the stored message, or
     None and the text's moderation if made, for the locked path to decide.
 
-    The sender's place and the lesson's switches are read unlocked, in one query,
-    and checked as the locked path checks them; the message is then stored, numbered
-    and announced in one statement, only if the lesson's event number is still the
-    one read. Every change of a switch or of a participant is a numbered room event
-    taken under the lesson's lock, so an unchanged number means the checks were made
-    on what is still true, and the numbers keep the order of the lock. Anything
-    else (a refusal to explain, a verdict to keep, slow mode, a room that changed
-    meanwhile) goes the locked way.
+    The sender's place and the lesson's switches are read unlocked, in one query
+    (or taken from ``memo``), and checked as the locked path checks them; the
+    message is then stored, numbered and announced in one statement, only if the
+    lesson was not cancelled and its ``rules_seq`` is still the one read. Every
+    change of a switch or of a participant's place is a room event taken under
+    the lesson's lock that moves ``rules_seq`` on, so an unchanged number means
+    the checks were made on what is still true. A remembered room that fails the
+    checks or the statement is read again once, since it may only be out of date.
+    Anything else (a refusal to explain, a verdict to keep, slow mode, a room that
+    changed meanwhile) goes the locked way.
     """
-    found = _room_as_seen_by(access.session.pk, user.pk)
-    if found is None:
-        return None, None
-    participant, controls, status = found
-    if status == SessionStatus.CANCELLED or refusal(controls, participant, role, private):
-        return None, None
-    if role != Sender.TEACHER and controls.slow_mode_seconds:
-        return None, None
-    assessed = moderation_services.assess(
-        school_id=access.session.school_class.school_id,
-        sender=user,
-        sender_role=role,
-        on_roster=True,
-        text=text,
-    )
-    verdict = assessed.verdict
-    if (
-        assessed.muted_until is not None
-        or verdict.action != Action.ALLOW
-        or links_refused(controls, role, verdict)
-    ):
-        return None, assessed
+    session_id = access.session.pk
+    view = memo.view if memo is not None else None
+    remembered = view is not None
+    assessed: Outcome | None = None
+    stored: ChatMessage | None = None
+    while True:
+        if view is None:
+            view, remembered = _room_as_seen_by(session_id, user.pk), False
+            if view is None:
+                break
+        if _may_write(view, role, private):
+            if assessed is None:
+                assessed = moderation_services.assess(
+                    school_id=access.session.school_class.school_id,
+                    sender=user,
+                    sender_role=role,
+                    on_roster=True,
+                    text=text,
+                )
+            verdict = assessed.verdict
+            if assessed.muted_until is not None or verdict.action != Action.ALLOW:
+                break  # the text's own verdict, for the locked way to keep and explain
+            if not links_refused(view.controls, role, verdict):
+                stored = _insert(
+                    user=user, view=view, text=text, private=private, assessed=assessed
+                )
+                if stored is not None:
+                    break
+        if not remembered:
+            break
+        view = None  # checked on a remembered room, which may be out of date: read it again
+    if memo is not None:
+        memo.view = view if stored is not None else None
+    return stored, assessed
+
+
+def _may_write(view: RoomView, role: Sender, private: bool) -> bool:
+    controls = view.controls
+    if refusal(controls, view.participant, role, private) is not None:
+        return False
+    return role == Sender.TEACHER or not controls.slow_mode_seconds
+
+
+def _insert(
+    *, user: Any, view: RoomView, text: str, private: bool, assessed: Outcome
+) -> ChatMessage | None:
+    """The one statement: the next numbers, the message and its room event, committed
+    together; None when the lesson was cancelled or its rules moved on since ``view``."""
+    participant, controls = view
     message = ChatMessage(
-        session_id=access.session.pk,
+        session_id=controls.session_id,
         seq=0,
         sender=user,
         text=text,
         status=ChatStatus.DELIVERED,
         private=private,
-        categories=[str(category) for category in verdict.categories],
+        categories=[str(category) for category in assessed.verdict.categories],
     )
     data = message_data(message, {user.pk: participant.display_name})
     event = RoomEvent(
-        session_id=access.session.pk,
+        session_id=controls.session_id,
         seq=0,
         kind="question" if private else "chat",
         data=data,
@@ -324,7 +389,9 @@ def _store_quick(
         WITH room AS (
             UPDATE {quote(RoomControls._meta.db_table)}
                SET chat_seq = chat_seq + 1, event_seq = event_seq + 1
-             WHERE id = %s AND event_seq = %s
+             WHERE id = %s AND rules_seq = %s
+               AND EXISTS (SELECT 1 FROM {quote(Session._meta.db_table)}
+                            WHERE id = %s AND status <> %s)
          RETURNING chat_seq, event_seq
         ), message AS (
             INSERT INTO {quote(ChatMessage._meta.db_table)} ({message_columns})
@@ -337,26 +404,31 @@ def _store_quick(
         )
         SELECT message.id, room.chat_seq, event.seq FROM room, message, event
     """  # noqa: S608 - table and column names from the models, values as parameters
+    guard: list[Any] = [
+        controls.pk,
+        controls.rules_seq,
+        controls.session_id,
+        str(SessionStatus.CANCELLED),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [controls.pk, controls.event_seq, *message_params, *event_params])
+        cursor.execute(sql, [*guard, *message_params, *event_params])
         row = cursor.fetchone()
-    if row is None:  # the room changed since it was read
-        return None, assessed
+    if row is None:
+        return None
     message.pk, message.seq, event.seq = row
     data["id"], data["seq"] = message.pk, message.seq
     hub.publish(events.announcement(event))
-    return message, assessed
+    return message
 
 
-def _room_as_seen_by(session_id: int, user_id: int) -> tuple[Participant, RoomControls, str] | None:
-    """A person's place in the lesson, its switches and its status, in one unlocked
-    read; None without either row (the locked path explains or makes them)."""
+def _room_as_seen_by(session_id: int, user_id: int) -> RoomView | None:
+    """A person's place in the lesson and its switches, in one unlocked read; None
+    without either row (the locked path explains or makes them)."""
     quote = connection.ops.quote_name
     sql = f"""
-        SELECT {select_list(Participant, "p")}, {select_list(RoomControls, "c")}, s.status
+        SELECT {select_list(Participant, "p")}, {select_list(RoomControls, "c")}
           FROM {quote(Participant._meta.db_table)} p
           JOIN {quote(RoomControls._meta.db_table)} c ON c.session_id = p.session_id
-          JOIN {quote(Session._meta.db_table)} s ON s.id = p.session_id
          WHERE p.session_id = %s AND p.user_id = %s
     """  # noqa: S608 - table and column names from the models, values as parameters
     with connection.cursor() as cursor:
@@ -365,9 +437,9 @@ def _room_as_seen_by(session_id: int, user_id: int) -> tuple[Participant, RoomCo
     if row is None:
         return None
     width = len(Participant._meta.concrete_fields)
-    participant = instance_from(Participant, row[:width])
-    controls = instance_from(RoomControls, row[width:-1])
-    return participant, controls, row[-1]
+    return RoomView(
+        instance_from(Participant, row[:width]), instance_from(RoomControls, row[width:])
+    )
 
 
 def message_data(message: ChatMessage, names: dict[int, str] | None = None) -> dict[str, object]:
@@ -405,11 +477,11 @@ def _announce(controls: RoomControls, message: ChatMessage, names: dict[int, str
     session = controls.session
     data = message_data(message, names)
     if message.status == ChatStatus.DELIVERED and message.private:
-        events.emit(session, "question", data, teachers_only=True, controls=controls)
+        events.emit(session, "question", data, teachers_only=True, controls=controls, quiet=True)
     elif message.status == ChatStatus.DELIVERED:
-        events.emit(session, "chat", data, controls=controls)
+        events.emit(session, "chat", data, controls=controls, quiet=True)
     elif message.status == ChatStatus.HELD:
-        events.emit(session, "chat_held", data, teachers_only=True, controls=controls)
+        events.emit(session, "chat_held", data, teachers_only=True, controls=controls, quiet=True)
 
 
 @transaction.atomic
@@ -453,7 +525,9 @@ def chat_review(
     message.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     if approve:
         kind = "question" if message.private else "chat"
-        events.emit(access.session, kind, message_data(message), teachers_only=message.private)
+        events.emit(
+            access.session, kind, message_data(message), teachers_only=message.private, quiet=True
+        )
     audit_record(
         action="live.chat_approve" if approve else "live.chat_reject",
         actor=actor,

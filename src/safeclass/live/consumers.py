@@ -32,12 +32,13 @@ from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
-from safeclass.live import attendance, events, hub, selectors
+from safeclass.live import attendance, chat, events, hub, selectors
 from safeclass.live.models import ParticipantState
 from safeclass.live.selectors import SessionAccess
 from safeclass.moderation.data import Sender
 
-Speaker = tuple[SessionAccess, Sender]
+# Who the sender is in the lesson, and what their socket remembers of the room.
+Speaker = tuple[SessionAccess, Sender, "chat.RoomMemo"]
 
 # Database work of the sockets runs on a small pool of threads, not on the one
 # thread Channels shares by default: rooms then wait on each other's queries
@@ -77,21 +78,25 @@ def _post(
     """Post one chat message; the answer to send, and who the sender is in this lesson.
 
     Who the sender is (their access to the lesson and their part in its chat)
-    is worked out on the first message of a socket and kept: whether they were
-    removed or muted since is read with every message.
+    is worked out on the first message of a socket and kept, with the room as
+    their last message saw it: whether they were removed or muted since is
+    still checked with every message (see ``chat.RoomMemo``).
     """
-    from safeclass.live import chat
-
     try:
         if speaker is None:
             access = selectors.access_session(user=user, session_id=session_id)
             role = selectors.chat_role(access, user)
             if role is None:
                 raise Forbidden
-            speaker = (access, role)
-        access, role = speaker
+            speaker = (access, role, chat.RoomMemo())
+        access, role, memo = speaker
         message = chat.chat_post(
-            actor=Actor(user=user), access=access, text=text, private=private, role=role
+            actor=Actor(user=user),
+            access=access,
+            text=text,
+            private=private,
+            role=role,
+            memo=memo,
         )
     except DatabaseError:
         # Rolled back whole, after any retries: nothing of it was stored, and

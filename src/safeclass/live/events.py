@@ -57,16 +57,23 @@ def emit(
     *,
     teachers_only: bool = False,
     controls: RoomControls | None = None,
+    quiet: bool = False,
 ) -> RoomEvent:
     """Store one room event with the lesson's next number; announce it after commit.
 
     ``controls``: the lesson's controls row when the caller already holds its
-    lock in this transaction (saves a query).
+    lock in this transaction (saves a query). ``quiet``: the event changes
+    nothing the chat's checks read (a message, a reaction, someone's connection
+    or raised hand); any other event also becomes the room's ``rules_seq``, which
+    makes every view of the room taken before it stale (see ``chat``).
     """
     if controls is None:
         controls = controls_for_update(session.pk)
     controls.event_seq += 1
-    RoomControls.objects.filter(pk=controls.pk).update(event_seq=controls.event_seq)
+    counters = {"event_seq": controls.event_seq}
+    if not quiet:
+        controls.rules_seq = counters["rules_seq"] = controls.event_seq
+    RoomControls.objects.filter(pk=controls.pk).update(**counters)
     event = RoomEvent.objects.create(
         session=session,
         seq=controls.event_seq,

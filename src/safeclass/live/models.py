@@ -292,6 +292,10 @@ class RoomControls(models.Model):
     # event locks first.
     event_seq = models.PositiveIntegerField(default=0)
     chat_seq = models.PositiveIntegerField(default=0)
+    # The number of the last room event that may have changed who can write what
+    # (a switch, a participant's place); messages, reactions and presence leave it.
+    # A chat message checked on a room read earlier is stored only if it is unchanged.
+    rules_seq = models.PositiveIntegerField(default=0)
     # FAM-2: when the parents of absent students were told (once per lesson).
     absences_notified_at = models.DateTimeField(null=True, blank=True)
 

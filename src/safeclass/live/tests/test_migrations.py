@@ -20,10 +20,11 @@ BEFORE = [("live", "0007_private_questions")]
 AFTER = [("live", "0008_chat_seq_with_controls")]
 
 
-def migrate(targets: list[tuple[str, str]]) -> None:
+def migrate(targets: list[tuple[str, str]] | None = None) -> None:
+    """To ``targets``; without them, to the latest migration of every app."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(targets)
+    executor.migrate(targets if targets is not None else executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def back_at_0007() -> Iterator[None]:
     try:
         yield
     finally:
-        migrate(AFTER)  # whatever happened, the next test finds the current schema
+        migrate()  # whatever happened, the next test finds the current schema
 
 
 def test_the_chat_counter_moves_to_the_controls_row_without_a_gap(back_at_0007: None) -> None:

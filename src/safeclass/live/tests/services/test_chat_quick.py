@@ -1,6 +1,8 @@
 """The everyday chat message on PostgreSQL: read unlocked, stored, numbered and
 announced in one statement, exactly as the locked way would have stored it, and
 never past a change that the room saw meanwhile (CLS-1, CLS-3, CLS-5, ACC-5).
+A socket remembers the room between its sender's messages; what it remembers is
+used only while no switch or participant changed since.
 
 Outside a transaction is where the quick way runs (a socket's message, a chat
 page's post); inside one, every message takes the locked way, which these tests
@@ -20,7 +22,7 @@ from django.utils import translation
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import ServiceError
-from safeclass.live import chat, events, hub
+from safeclass.live import attendance, chat, events, hub, services
 from safeclass.live.models import ChatMessage, ChatStatus, Participant, RoomEvent
 from safeclass.live.selectors import access_session, chat_role
 from safeclass.live.tests.services.test_room import control, enter, make_lesson, ready
@@ -64,6 +66,36 @@ def queries_of_one_message(lesson: SimpleNamespace, user: Any, text: str, **kw: 
     with CaptureQueriesContext(connection) as asked:
         chat.chat_post(actor=Actor(user=user), access=access, text=text, role=role, **kw)
     return [query["sql"] for query in asked]
+
+
+class Socket:
+    """One sender's room socket: who they are in the lesson, worked out once, and
+    what it remembers of the room between their messages."""
+
+    def __init__(self, lesson: SimpleNamespace, user: Any) -> None:
+        self.user = user
+        self.access = access_session(user=user, session_id=lesson.session.pk)
+        self.role = chat_role(self.access, user)
+        self.memo = chat.RoomMemo()
+        moderation_selectors.policy_for(lesson.world.school.pk)
+
+    def send(self, text: str) -> tuple[ChatMessage, list[str]]:
+        """The message stored, and the statements it took."""
+        with CaptureQueriesContext(connection) as asked:
+            message = chat.chat_post(
+                actor=Actor(user=self.user),
+                access=self.access,
+                text=text,
+                role=self.role,
+                memo=self.memo,
+            )
+        return message, [query["sql"] for query in asked]
+
+    def refused(self, text: str) -> str:
+        """Why the message was refused (in English); fails if it was stored."""
+        with translation.override("en"), pytest.raises(ServiceError) as refusal:
+            self.send(text)
+        return str(refusal.value.message)
 
 
 def post_locked(
@@ -210,3 +242,91 @@ def test_a_pupil_who_may_not_write_is_told_why_and_nothing_is_stored(
         post(lesson, pupil, "Em hỏi thêm ạ", private=situation == "questions closed")
     assert expected in str(refused.value.message)
     assert ChatMessage.objects.count() == before
+
+
+def test_a_socket_remembers_the_room_a_teacher_then_writes_in_one_statement(
+    lesson: SimpleNamespace, published: list[hub.Announcement]
+) -> None:
+    socket = Socket(lesson, lesson.teacher)
+    first, asked_first = socket.send("Các em mở sách trang 12")
+    second, asked_second = socket.send("Đọc bài 3")
+    assert len(asked_first) == 2 and len(asked_second) == 1
+    assert asked_second[0].lstrip().startswith("WITH room AS")
+    assert (first.seq, second.seq) == (1, 2)
+    stored = list(RoomEvent.objects.filter(kind="chat").order_by("seq"))
+    assert [event.data["text"] for event in stored] == ["Các em mở sách trang 12", "Đọc bài 3"]
+    assert [message["q"] for message in published] == [event.seq for event in stored]
+
+
+def test_messages_reactions_and_comings_and_goings_of_others_keep_what_a_socket_remembers(
+    lesson: SimpleNamespace,
+) -> None:
+    first, second = lesson.world.students
+    socket = Socket(lesson, first)
+    socket.send("Em chào cô ạ")
+    post(lesson, second, "Tớ cũng chào cô")
+    attendance.react(session_id=lesson.session.pk, user=second, emoji="👍")
+    attendance.hand(session_id=lesson.session.pk, user=second, up=True)
+    joined = attendance.connect(session_id=lesson.session.pk, user=second, connection="b" * 32)
+    assert joined is not None
+    message, asked = socket.send("Em đọc xong rồi ạ")
+    # The pupil's strikes and the statement: the room was not read again.
+    assert len(asked) == 2 and asked[-1].lstrip().startswith("WITH room AS")
+    assert message.seq == 3
+    numbers = list(RoomEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("muted", "muted you"),
+        ("removed", "removed from this lesson"),
+        ("chat off", "turned the chat off"),
+        ("suspended", "turned the chat off"),
+    ],
+)
+def test_a_change_after_the_socket_remembered_the_room_applies_to_the_next_message(
+    lesson: SimpleNamespace, change: str, expected: str
+) -> None:
+    pupil = lesson.world.students[0]
+    socket = Socket(lesson, pupil)
+    socket.send("Em chào cô ạ")
+    participant = participant_of(lesson, pupil).pk
+    if change == "muted":
+        control(lesson, "mute", participant_id=participant)
+    elif change == "removed":
+        control(lesson, "remove", participant_id=participant, ban=True)
+    elif change == "chat off":
+        control(lesson, "mute_all", on=True)
+    else:
+        control(lesson, "suspend", on=True)
+    assert expected in socket.refused("Em hỏi thêm ạ")
+    assert list(ChatMessage.objects.values_list("text", flat=True)) == ["Em chào cô ạ"]
+
+
+def test_a_lesson_cancelled_after_the_socket_remembered_it_takes_no_more_messages(
+    lesson: SimpleNamespace,
+) -> None:
+    """Cancelling is not a room event: the statement itself checks the lesson."""
+    socket = Socket(lesson, lesson.teacher)
+    socket.send("Các em chờ cô một chút")
+    services.session_cancel(actor=Actor(user=lesson.teacher), session=lesson.session, reason="ốm")
+    assert "cancelled" in socket.refused("Cô vào lớp đây")
+    assert ChatMessage.objects.count() == 1
+
+
+def test_a_room_changed_and_changed_back_is_read_again_and_the_message_stored(
+    lesson: SimpleNamespace,
+) -> None:
+    pupil = lesson.world.students[0]
+    socket = Socket(lesson, pupil)
+    socket.send("Em chào cô ạ")
+    control(lesson, "mute_all", on=True)
+    control(lesson, "mute_all", on=False)
+    message, asked = socket.send("Em hỏi một câu ạ")
+    # strikes, the statement refused (the rules moved on), the room read again, the statement
+    assert len(asked) == 4
+    assert message.seq == 2 and message.status == ChatStatus.DELIVERED
+    message, asked = socket.send("Em cảm ơn cô")
+    assert len(asked) == 2 and message.seq == 3
