@@ -3,11 +3,11 @@
 Every server process keeps the room sockets it serves, by lesson, in one hub
 per event loop. A stored event (see ``events.emit``) is handed to the hub of
 its own process straight from the transaction's commit, and published once on
-Redis (when ``REDIS_URL`` is set) for the other processes, each of which holds
-one subscription per lesson it has sockets for. The hub puts a lesson's events
-back in number order (two commits can announce out of order) and gives each
-socket the text to send; a socket writes on its own, so one that stops reading
-holds up nobody else.
+Redis (when ``REDIS_URL`` is set; by a thread of its own) for the other
+processes, each of which holds one subscription per lesson it has sockets for.
+The hub puts a lesson's events back in number order (two commits can announce
+out of order) and gives each socket the text to send; a socket writes on its
+own, so one that stops reading holds up nobody else.
 
 Announcements are best effort. A number that does not arrive within
 ``FILL_AFTER`` seconds is read from the database once for the whole process,
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
@@ -281,7 +282,6 @@ class Hub:
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
 _hubs_lock = threading.Lock()
-_redis: Any = None
 
 
 def local(read_log: LogReader) -> Hub:
@@ -295,7 +295,8 @@ def local(read_log: LogReader) -> Hub:
 
 
 def publish(message: Announcement) -> None:
-    """Announce to every socket of the lesson, here and in the other processes.
+    """Announce to every socket of the lesson, here and in the other processes
+    (queued for them: see :class:`_Publisher`).
 
     Call after the event's transaction committed, from any thread. Never raises:
     a lost announcement is read from the log later.
@@ -314,19 +315,66 @@ def publish(message: Announcement) -> None:
         except RuntimeError:  # the loop closed meanwhile
             continue
     if settings.REDIS_URL:
-        _publish_remote(message)
+        _publisher.put(message)
 
 
-def _publish_remote(message: Announcement) -> None:
-    global _redis
-    try:
-        if _redis is None:
-            import redis
+class _Publisher:
+    """Publishes this process's announcements on Redis from one thread of its own.
 
-            # Publishing runs in the thread that committed: it must not hang there.
-            _redis = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+    The thread that committed an event only queues it: it goes back to its next
+    message (and its database connection to the pool) without waiting for Redis.
+    Whatever queued up meanwhile goes out in one round trip, in the order it was
+    queued. A batch Redis refuses is dropped and logged: the other processes
+    notice the missing numbers and read them from the log.
+    """
+
+    BATCH = 500
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Announcement] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._client: Any = None
+
+    def put(self, message: Announcement) -> None:
+        self._queue.put(message)
+        if self._thread is None or not self._thread.is_alive():
+            with self._start_lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="room-publish", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._send(batch)
+
+    def _send(self, batch: list[Announcement]) -> None:
+        try:
+            if self._client is None:
+                import redis
+
+                self._client = redis.Redis.from_url(
+                    settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+                )
+            pipe = self._client.pipeline(transaction=False)
+            for message in batch:
+                pipe.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
+            pipe.execute()
+        except Exception:
+            log.warning(
+                "%s room announcement(s) not published, the first for lesson %s",
+                len(batch),
+                batch[0]["s"],
+                exc_info=True,
             )
-        _redis.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
-    except Exception:
-        log.warning("room announcement for lesson %s not published", message["s"], exc_info=True)
+
+
+_publisher = _Publisher()

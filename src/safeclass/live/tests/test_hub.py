@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import threading
 from typing import Any
 
 import pytest
@@ -210,3 +212,75 @@ def test_after_losing_redis_the_hub_reads_back_what_it_missed(monkeypatch: Any) 
         assert await pupil.until(2) == [1, 2]
 
     async_to_sync(scenario)()
+
+
+def redis_subscriber(session_id: int) -> tuple[Any, Any]:
+    """A plain Redis subscription to the lesson's channel, as another process holds one."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(hub.channel(session_id))
+    pubsub.get_message(timeout=TIMEOUT)  # the subscription's confirmation
+    return client, pubsub
+
+
+def heard(pubsub: Any, count: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for _ in range(count * 10):
+        raw = pubsub.get_message(timeout=TIMEOUT)
+        if raw is not None:
+            found.append(json.loads(raw["data"]))
+        if len(found) == count:
+            break
+    return found
+
+
+@pytest.mark.services
+def test_announcements_go_out_on_redis_in_the_order_they_were_made() -> None:
+    """The committing thread only queues them; the publishing thread sends them all,
+    in order, marked as this process's so it skips them when they come back."""
+    lesson = make_lesson(students=1)
+    client, pubsub = redis_subscriber(lesson.session.pk)
+    try:
+        made = stored(lesson.session, 30)
+        found = heard(pubsub, 30)
+    finally:
+        pubsub.close()
+        client.close()
+    assert [message["q"] for message in found] == [event.seq for event in made]
+    assert {message["o"] for message in found} == {hub.ORIGIN}
+    assert found[0]["p"] == events.announcement(made[0])["p"]
+
+
+@pytest.mark.services
+def test_a_batch_redis_refuses_is_logged_and_the_next_ones_still_go_out(
+    monkeypatch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import redis
+
+    lesson = make_lesson(students=1)
+    client, pubsub = redis_subscriber(lesson.session.pk)
+    unreachable = redis.Redis(host="127.0.0.1", port=9, socket_connect_timeout=1)
+    refused = threading.Event()
+    send = hub._publisher._send
+
+    def send_then_tell(batch: list[hub.Announcement]) -> None:
+        send(batch)
+        refused.set()
+
+    try:
+        monkeypatch.setattr(hub._publisher, "_client", unreachable)
+        monkeypatch.setattr(hub._publisher, "_send", send_then_tell)
+        with caplog.at_level(logging.WARNING, logger=hub.__name__):
+            (lost,) = stored(lesson.session, 1)
+            assert refused.wait(TIMEOUT)
+        monkeypatch.setattr(hub._publisher, "_client", None)  # Redis is back
+        later = stored(lesson.session, 2)
+        found = heard(pubsub, 2)
+    finally:
+        pubsub.close()
+        client.close()
+    assert "not published" in caplog.text
+    assert [message["q"] for message in found] == [event.seq for event in later]
+    assert lost.seq not in [message["q"] for message in found]
