@@ -122,6 +122,24 @@ def participant_of(lesson: SimpleNamespace, user: Any) -> Participant:
     return Participant.objects.get(session=lesson.session, user=user)
 
 
+RESTRICTIONS = ("chat off", "muted", "removed", "suspended")
+
+
+def restrict(lesson: SimpleNamespace, pupil: Any, how: str) -> None:
+    """The teacher keeps ``pupil`` from writing: one of :data:`RESTRICTIONS`."""
+    participant = participant_of(lesson, pupil).pk
+    if how == "chat off":
+        control(lesson, "mute_all", on=True)
+    elif how == "muted":
+        control(lesson, "mute", participant_id=participant)
+    elif how == "removed":
+        control(lesson, "remove", participant_id=participant, ban=True)
+    elif how == "suspended":
+        control(lesson, "suspend", on=True)
+    else:
+        raise ValueError(how)
+
+
 @pytest.mark.parametrize("private", [False, True], ids=["to the class", "question"])
 def test_the_quick_way_stores_and_announces_what_the_locked_way_does(
     lesson: SimpleNamespace, published: list[hub.Announcement], private: bool
@@ -227,13 +245,8 @@ def test_a_pupil_who_may_not_write_is_told_why_and_nothing_is_stored(
     lesson: SimpleNamespace, situation: str, expected: str
 ) -> None:
     pupil = lesson.world.students[0]
-    participant = participant_of(lesson, pupil).pk
-    if situation == "chat off":
-        control(lesson, "mute_all", on=True)
-    elif situation == "muted":
-        control(lesson, "mute", participant_id=participant)
-    elif situation == "removed":
-        control(lesson, "remove", participant_id=participant)
+    if situation in RESTRICTIONS:
+        restrict(lesson, pupil, situation)
     elif situation == "slow mode":
         control(lesson, "slow_mode", seconds=30)
         post(lesson, pupil, "Em hỏi một câu ạ")
@@ -292,15 +305,7 @@ def test_a_change_after_the_socket_remembered_the_room_applies_to_the_next_messa
     pupil = lesson.world.students[0]
     socket = Socket(lesson, pupil)
     socket.send("Em chào cô ạ")
-    participant = participant_of(lesson, pupil).pk
-    if change == "muted":
-        control(lesson, "mute", participant_id=participant)
-    elif change == "removed":
-        control(lesson, "remove", participant_id=participant, ban=True)
-    elif change == "chat off":
-        control(lesson, "mute_all", on=True)
-    else:
-        control(lesson, "suspend", on=True)
+    restrict(lesson, pupil, change)
     assert expected in socket.refused("Em hỏi thêm ạ")
     assert list(ChatMessage.objects.values_list("text", flat=True)) == ["Em chào cô ạ"]
 
