@@ -3,7 +3,6 @@ signed-in session)."""
 
 from __future__ import annotations
 
-import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeclass.settings")
@@ -12,6 +11,8 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
+
+from safeclass.core import heap
 
 django_application = get_asgi_application()
 
@@ -29,9 +30,9 @@ application = ProtocolTypeRouter(
 
 # The first chat message after a start does not wait for the moderation
 # automata; and the start-up heap (Django, the apps, those automata: some
-# 630,000 objects, most of what the process ever holds) is frozen, so that
-# a full garbage collection walks only what the connections add. Unfrozen,
-# each full collection held the event loop, and every room, for 50-160 ms.
+# 650,000 objects) is frozen, and after it what survives each full garbage
+# collection (the sockets' objects), so that a full collection walks only what
+# came since the last. Unfrozen, each one held the event loop, and every room,
+# for 50-160 ms (see ``core.heap``).
 prepare_engine()
-gc.collect()
-gc.freeze()
+heap.keeper.settle()
