@@ -50,6 +50,13 @@ class ProcessMemo[K: Hashable, V]:
                 self._kept[key] = (now, value)
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The kept value while it is fresh, or None; never reads (for an event loop)."""
+        kept = self._kept.get(key)
+        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+            return kept[1]
+        return None
+
     def changed(self, key: K) -> None:
         """The caller's transaction changes what ``read(key)`` returns."""
         with self._lock:

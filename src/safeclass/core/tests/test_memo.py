@@ -46,6 +46,17 @@ def test_a_value_is_read_once_while_it_is_kept(store: Store, memo: Any) -> None:
     assert store.reads == 1
 
 
+def test_peeking_never_reads_and_sees_only_a_fresh_copy(store: Store, memo: Any) -> None:
+    """For an event loop, which must not wait on the database."""
+    assert memo.peek(1) is None
+    assert store.reads == 0
+    memo(1)
+    assert memo.peek(1) == "old"
+    memo.seconds = 0.0
+    assert memo.peek(1) is None
+    assert store.reads == 1
+
+
 def test_another_process_change_is_seen_once_the_copy_expires(store: Store, memo: Any) -> None:
     memo(1)
     store.values[1] = "new"  # committed elsewhere: this process was not told
