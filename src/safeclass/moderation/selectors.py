@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from safeclass.accounts.selectors import user_capabilities_at
@@ -69,15 +70,26 @@ def muted_until(*, school_id: int, sender: Any, policy: Policy) -> datetime | No
     """
     if policy.mute_after <= 0:
         return None
-    now = timezone.now()
-    horizon = now - timedelta(seconds=policy.mute_window_seconds + policy.mute_seconds)
-    strikes = list(
+    return mute_end(list(recent_strikes(school_id=school_id, sender=sender, policy=policy)), policy)
+
+
+def recent_strikes(*, school_id: int, sender: Any, policy: Policy) -> QuerySet[Any, datetime]:
+    """When the sender's strikes that may still mute them were given, oldest first."""
+    horizon = timezone.now() - timedelta(seconds=policy.mute_window_seconds + policy.mute_seconds)
+    return (
         ModerationEvent.objects.filter(
             school_id=school_id, sender=sender, strike=True, created_at__gte=horizon
         )
         .order_by("created_at")
         .values_list("created_at", flat=True)
     )
+
+
+def mute_end(strikes: list[datetime], policy: Policy) -> datetime | None:
+    """When the mute that ``strikes`` (oldest first) earned ends, if it has not yet."""
+    if policy.mute_after <= 0:
+        return None
+    now = timezone.now()
     window = timedelta(seconds=policy.mute_window_seconds)
     for end in range(policy.mute_after - 1, len(strikes)):
         first = strikes[end - policy.mute_after + 1]

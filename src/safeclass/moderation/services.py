@@ -17,7 +17,15 @@ from safeclass.core.context import Actor
 from safeclass.core.errors import ServiceError
 from safeclass.core.roles import Role
 from safeclass.moderation import selectors
-from safeclass.moderation.engine import Action, Category, Sender, Verdict, check, warm_up
+from safeclass.moderation.engine import (
+    Action,
+    Category,
+    Policy,
+    Sender,
+    Verdict,
+    check,
+    warm_up,
+)
 from safeclass.moderation.engine.images import ImageError, PreparedImage, prepare
 from safeclass.moderation.engine.reasons import reason_for
 from safeclass.moderation.hashlists import ImageCheck, check_image, match_hash
@@ -58,6 +66,12 @@ def assess(
         if until is not None:
             return Outcome(verdict=verdict, event=None, muted_until=until)
     return Outcome(verdict=verdict, event=None)
+
+
+def verdict_under(policy: Policy, *, text: str, sender_role: Sender, on_roster: bool) -> Verdict:
+    """The engine's verdict on ``text`` under a policy the caller already holds (from
+    ``selectors.policy_for``); reads nothing, so an event loop may call it."""
+    return check(text, sender_role=sender_role, on_roster=on_roster, policy=policy)
 
 
 def moderate(
