@@ -29,7 +29,7 @@ from safeclass.core.db import (
 )
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
-from safeclass.live import events, hub, room
+from safeclass.live import events, hub, loopdb, room
 from safeclass.live.models import (
     ChatMessage,
     ChatStatus,
@@ -40,6 +40,7 @@ from safeclass.live.models import (
     SessionStatus,
 )
 from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
+from safeclass.moderation import selectors as moderation_selectors
 from safeclass.moderation import services as moderation_services
 from safeclass.moderation.data import Action, Category, Sender, Verdict
 from safeclass.moderation.services import Outcome
@@ -353,6 +354,39 @@ def _insert(
 ) -> ChatMessage | None:
     """The one statement: the next numbers, the message and its room event, committed
     together; None when the lesson was cancelled or its rules moved on since ``view``."""
+    statement = _insert_statement(
+        user=user, view=view, text=text, private=private, verdict=assessed.verdict
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        row = cursor.fetchone()
+    return statement.stored(row)
+
+
+@dataclass
+class _Insert:
+    """The everyday message's statement, and what it stores once it ran."""
+
+    sql: str
+    params: list[Any]
+    message: ChatMessage
+    event: RoomEvent
+    data: dict[str, object]
+
+    def stored(self, row: Any) -> ChatMessage | None:
+        """The stored message, announced; None if the statement stored nothing."""
+        if row is None:
+            return None
+        message, event = self.message, self.event
+        message.pk, message.seq, event.seq = row
+        self.data["id"], self.data["seq"] = message.pk, message.seq
+        hub.publish(events.announcement(event))
+        return message
+
+
+def _insert_statement(
+    *, user: Any, view: RoomView, text: str, private: bool, verdict: Verdict
+) -> _Insert:
     participant, controls = view
     message = ChatMessage(
         session_id=controls.session_id,
@@ -361,7 +395,7 @@ def _insert(
         text=text,
         status=ChatStatus.DELIVERED,
         private=private,
-        categories=[str(category) for category in assessed.verdict.categories],
+        categories=[str(category) for category in verdict.categories],
     )
     data = message_data(message, {user.pk: participant.display_name})
     event = RoomEvent(
@@ -410,15 +444,57 @@ def _insert(
         controls.session_id,
         str(SessionStatus.CANCELLED),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*guard, *message_params, *event_params])
-        row = cursor.fetchone()
-    if row is None:
+    return _Insert(sql, [*guard, *message_params, *event_params], message, event, data)
+
+
+async def post_on_loop(
+    *,
+    user: Any,
+    access: SessionAccess,
+    text: str,
+    private: bool,
+    role: Sender,
+    memo: RoomMemo,
+    database: loopdb.LoopDatabase,
+) -> ChatMessage | None:
+    """An everyday message from a room socket, stored on the event loop itself.
+
+    The same checks and the same statement as :func:`_store_quick`, on the room
+    the socket remembers, with the school's policy as this process keeps it; a
+    pupil's strikes are read on the same connection. None, with nothing
+    stored, for anything else (no remembered room or kept policy, a verdict
+    other than "allow", a room that changed meanwhile): the caller then posts
+    it the usual way, which explains or stores the verdict. Raises
+    :class:`loopdb.NotSent` when PostgreSQL could not be reached, and any
+    other error of the statement that stores the message.
+    """
+    view = memo.view
+    text = text.strip()
+    if view is None or not text or len(text) > MAX_LENGTH:
         return None
-    message.pk, message.seq, event.seq = row
-    data["id"], data["seq"] = message.pk, message.seq
-    hub.publish(events.announcement(event))
-    return message
+    if not _may_write(view, role, private):
+        return None
+    school_id = access.session.school_class.school_id
+    policy = moderation_selectors.policy_for.peek(school_id)
+    if policy is None:
+        return None
+    verdict = moderation_services.verdict_under(policy, text=text, sender_role=role, on_roster=True)
+    if verdict.action != Action.ALLOW or links_refused(view.controls, role, verdict):
+        return None
+    if role != Sender.TEACHER and policy.mute_after > 0:
+        strikes = moderation_selectors.recent_strikes(
+            school_id=school_id, sender=user, policy=policy
+        )
+        sql, params = strikes.query.sql_with_params()
+        rows = await database.fetch(sql, list(params))
+        if moderation_selectors.mute_end([row[0] for row in rows], policy) is not None:
+            return None
+    statement = _insert_statement(user=user, view=view, text=text, private=private, verdict=verdict)
+    rows = await database.fetch(statement.sql, statement.params)
+    stored = statement.stored(rows[0] if rows else None)
+    if stored is None:
+        memo.view = None  # out of date: the usual way reads the room again
+    return stored
 
 
 def _room_as_seen_by(session_id: int, user_id: int) -> RoomView | None:

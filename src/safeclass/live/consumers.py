@@ -27,12 +27,13 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import SynchronousOnlyOperation
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
-from safeclass.live import attendance, chat, events, hub, selectors
+from safeclass.live import attendance, chat, events, hub, loopdb, selectors
 from safeclass.live.models import ParticipantState
 from safeclass.live.selectors import SessionAccess
 from safeclass.moderation.data import Sender
@@ -303,9 +304,12 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind in {"chat", "question"}:
             text = content.get("text")
             if isinstance(text, str):
-                result, self.speaker = await _db(_post)(
-                    self.session_id, self.scope["user"], text, kind == "question", self.speaker
-                )
+                private = kind == "question"
+                result = await self._post_on_loop(text, private)
+                if result is None:
+                    result, self.speaker = await _db(_post)(
+                        self.session_id, self.scope["user"], text, private, self.speaker
+                    )
                 if not self.closing:  # closed (removed, taken over) while it was stored
                     await self.send_json(result)
         elif kind == "react":
@@ -321,13 +325,42 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             if not self.closing:
                 await self.send_json({"type": "pong", "last_seq": self.last_seq})
 
+    async def _post_on_loop(self, text: str, private: bool) -> dict[str, Any] | None:
+        """The answer to an everyday message stored on the event loop (``chat.post_on_loop``),
+        or None to post it the usual way, on a database thread."""
+        if self.speaker is None or not loopdb.available():
+            return None
+        access, role, memo = self.speaker
+        try:
+            message = await chat.post_on_loop(
+                user=self.scope["user"],
+                access=access,
+                text=text,
+                private=private,
+                role=role,
+                memo=memo,
+                database=loopdb.local(),
+            )
+        except (loopdb.NotSent, SynchronousOnlyOperation):
+            return None  # nothing was stored: the usual way
+        except Exception:
+            # It may or may not have been stored; the client keeps the text to
+            # send again, as when the usual way fails.
+            log.warning("chat message not stored", exc_info=True)
+            unsaved = _("Your message could not be saved. Please send it again.")
+            return {"type": "chat_result", "ok": False, "error": str(unsaved)}
+        if message is None:
+            return None
+        return {"type": "chat_result", "ok": True, "seq": message.seq, "status": message.status}
+
     async def disconnect(self, code: int) -> None:
-        if self.lobby:
-            self.hub.leave(self.session_id, self)
-            return
-        if not getattr(self, "joined", False):
+        if not self.lobby and not getattr(self, "joined", False):
             return
         self.hub.leave(self.session_id, self)
+        if not self.hub.rooms:
+            loopdb.close_for(self.hub.loop)  # no room left on this loop
+        if self.lobby:
+            return
         self.stopped = True
         if self.writer is not None:
             self.writer.cancel()
