@@ -1,4 +1,4 @@
-"""One PostgreSQL connection per event loop, for the room's everyday chat message.
+"""A few PostgreSQL connections per event loop, for the room's everyday chat message.
 
 A room socket's database work runs on a pool of threads (``consumers._db``).
 Under load those threads' Python work competes with the event loop for the
@@ -7,23 +7,22 @@ message (see ``chat.post_on_loop``) instead runs its one or two statements on
 the event loop itself, over an asynchronous connection of the loop's own:
 the loop waits for PostgreSQL without holding anything up.
 
-The connection is opened on first use with Django's own connection settings
-(the same database, adapters and client-side parameter binding), in
-autocommit: each statement is its own transaction. It is closed when the
-loop's hub has no room left (``close_for``), and dropped after any error.
+Connections are opened as needed (``SIZE`` at most) with Django's own
+connection settings (the same database, adapters and client-side parameter
+binding), in autocommit: each statement is its own transaction. They are
+closed when the loop's hub has no room left (``close_for``), and one is dropped
+after any error on it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from django.db import connection
 
-log = logging.getLogger(__name__)
-
-APPLICATION_NAME = "safeclass-room-loop"  # as PostgreSQL lists the connection
+APPLICATION_NAME = "safeclass-room-loop"  # as PostgreSQL lists the connections
+SIZE = 4  # connections of one event loop at most
 
 
 class NotSent(Exception):  # noqa: N818 - a state, not a failure of the caller
@@ -35,11 +34,17 @@ def available() -> bool:
 
 
 class LoopDatabase:
-    """The connection of one event loop; used on that loop only."""
+    """The connections of one event loop (at most ``size`` at once); used on that loop only.
 
-    def __init__(self) -> None:
-        self._connection: Any = None
-        self._lock = asyncio.Lock()
+    Several, because a statement waits for its commit: with one connection the
+    lessons of a process would wait on each other's commits, where the
+    database threads commit side by side.
+    """
+
+    def __init__(self, size: int = SIZE) -> None:
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[Any] = []
+        self._open: set[Any] = set()
 
     async def _connect(self) -> Any:
         import psycopg
@@ -48,11 +53,13 @@ class LoopDatabase:
         params.pop("cursor_factory", None)
         params.setdefault("application_name", APPLICATION_NAME)
         try:
-            return await psycopg.AsyncConnection.connect(
+            opened = await psycopg.AsyncConnection.connect(
                 **params, autocommit=True, cursor_factory=psycopg.AsyncClientCursor
             )
         except Exception as error:
             raise NotSent from error
+        self._open.add(opened)
+        return opened
 
     async def fetch(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         """The rows of one statement, committed on its own.
@@ -60,23 +67,33 @@ class LoopDatabase:
         Raises :class:`NotSent` when no connection could be made; any other
         error leaves it unknown whether a writing statement took effect.
         """
-        async with self._lock:
-            if self._connection is None or self._connection.closed:
-                self._connection = await self._connect()
+        async with self._slots:
+            while self._idle:
+                used = self._idle.pop()
+                if not used.closed:
+                    break
+                self._open.discard(used)
+            else:
+                used = await self._connect()
             try:
-                async with self._connection.cursor() as cursor:
+                async with used.cursor() as cursor:
                     await cursor.execute(sql, params)
                     rows: list[tuple[Any, ...]] = await cursor.fetchall()
-                    return rows
             except BaseException:
-                self.close()
+                self._drop(used)
                 raise
+            self._idle.append(used)
+            return rows
+
+    def _drop(self, used: Any) -> None:
+        self._open.discard(used)
+        used.pgconn.finish()
 
     def close(self) -> None:
-        """Close at once, without waiting (libpq's own close)."""
-        if self._connection is not None:
-            self._connection.pgconn.finish()
-            self._connection = None
+        """Close every connection at once, without waiting (libpq's own close)."""
+        for used in list(self._open):
+            self._drop(used)
+        self._idle.clear()
 
 
 _databases: dict[asyncio.AbstractEventLoop, LoopDatabase] = {}

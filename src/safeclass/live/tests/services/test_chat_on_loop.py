@@ -195,3 +195,25 @@ def test_a_socket_sends_its_second_message_over_its_loops_own_connection(
     texts = list(ChatMessage.objects.order_by("seq").values_list("text", flat=True))
     assert texts == ["Chào cả lớp", "Hôm nay chúng ta học phân số"]
     assert loop_connections() == 0  # closed with the loop's last room
+
+
+def test_lessons_on_one_loop_commit_side_by_side_on_a_few_connections() -> None:
+    """A statement waiting for PostgreSQL does not hold up another lesson's."""
+
+    def counted() -> int:  # on a thread of its own, which then closes its connection
+        try:
+            return loop_connections()
+        finally:
+            connection.close()
+
+    async def run() -> tuple[int, int]:
+        database = loopdb.LoopDatabase(size=2)
+        try:
+            await asyncio.gather(*(database.fetch("SELECT pg_sleep(0.3)", []) for _ in range(4)))
+            during = await asyncio.to_thread(counted)
+        finally:
+            database.close()
+        return during, await asyncio.to_thread(counted)
+
+    during, after = asyncio.run(run())
+    assert (during, after) == (2, 0)
