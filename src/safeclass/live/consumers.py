@@ -73,6 +73,21 @@ async def _read_log(session_id: int, after: int) -> list[hub.Announcement]:
     return result
 
 
+def _refused(reason: object) -> dict[str, Any]:
+    return {"type": "chat_result", "ok": False, "error": str(reason)}
+
+
+def _unsaved() -> dict[str, Any]:
+    """The answer to a message that failed in the database: the client keeps the
+    text for the sender to send again."""
+    log.warning("chat message not stored", exc_info=True)
+    return _refused(_("Your message could not be saved. Please send it again."))
+
+
+def _accepted(message: Any) -> dict[str, Any]:
+    return {"type": "chat_result", "ok": True, "seq": message.seq, "status": message.status}
+
+
 def _post(
     session_id: int, user: Any, text: str, private: bool, speaker: Speaker | None
 ) -> tuple[dict[str, Any], Speaker | None]:
@@ -100,22 +115,13 @@ def _post(
             memo=memo,
         )
     except DatabaseError:
-        # Rolled back whole, after any retries: nothing of it was stored, and
-        # the client keeps the text for the pupil to send again.
-        log.warning("chat message not stored", exc_info=True)
-        unsaved = _("Your message could not be saved. Please send it again.")
-        return {"type": "chat_result", "ok": False, "error": str(unsaved)}, speaker
+        # Rolled back whole, after any retries: nothing of it was stored.
+        return _unsaved(), speaker
     except ServiceError as error:
-        return {"type": "chat_result", "ok": False, "error": str(error.message)}, speaker
+        return _refused(error.message), speaker
     except (Forbidden, NotFound):
-        refusal = _("You cannot write here.")
-        return {"type": "chat_result", "ok": False, "error": str(refusal)}, speaker
-    return {
-        "type": "chat_result",
-        "ok": True,
-        "seq": message.seq,
-        "status": message.status,
-    }, speaker
+        return _refused(_("You cannot write here.")), speaker
+    return _accepted(message), speaker
 
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -344,14 +350,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         except (loopdb.NotSent, SynchronousOnlyOperation):
             return None  # nothing was stored: the usual way
         except Exception:
-            # It may or may not have been stored; the client keeps the text to
-            # send again, as when the usual way fails.
-            log.warning("chat message not stored", exc_info=True)
-            unsaved = _("Your message could not be saved. Please send it again.")
-            return {"type": "chat_result", "ok": False, "error": str(unsaved)}
-        if message is None:
-            return None
-        return {"type": "chat_result", "ok": True, "seq": message.seq, "status": message.status}
+            return _unsaved()  # it may or may not have been stored
+        return None if message is None else _accepted(message)
 
     async def disconnect(self, code: int) -> None:
         if not self.lobby and not getattr(self, "joined", False):
