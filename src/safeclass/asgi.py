@@ -10,11 +10,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeclass.settings")
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
-from django.core.asgi import get_asgi_application
 
 from safeclass.core import heap
+from safeclass.core.asgi import http_application
 
-django_application = get_asgi_application()
+# Django's ASGI handler, with at most HTTP_CONCURRENCY requests in their views
+# at once (see ``core.asgi``).
+django_application = http_application()
 
 from safeclass.live.routing import websocket_urlpatterns  # noqa: E402 (needs Django set up)
 from safeclass.moderation.services import prepare_engine  # noqa: E402

@@ -25,6 +25,9 @@ Environment variables:
 ``SAFECLASS_DB_POOL_SIZE``
     PostgreSQL connections each server process keeps at most (default 20);
     requests beyond it wait for a free connection (up to 60 s).
+``SAFECLASS_HTTP_CONCURRENCY``
+    HTTP requests each server process runs at once (default 16; ``0``: no
+    bound); the others wait their turn (``safeclass.core.asgi``).
 ``REDIS_URL``
     Unset: in-process cache and room fan-out. Set: both use Redis.
 ``SAFECLASS_SMTP_URL``
@@ -66,6 +69,15 @@ def _env_flag(name: str, default: bool) -> bool:
 
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _env_count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, 0 or more, not {value!r}")
+    return int(value)
 
 
 def _default_var_dir() -> Path:
@@ -166,6 +178,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "safeclass.urls"
 ASGI_APPLICATION = "safeclass.asgi.application"
+# At most this many HTTP requests of a process in their views at once: measured
+# with the join storm on 2 cores (docs/benchmarks.md, 2026-12-03), 16 served a
+# burst fastest; without a bound the threads queued on the interpreter lock.
+HTTP_CONCURRENCY = _env_count("SAFECLASS_HTTP_CONCURRENCY", 16)
 
 TEMPLATES: list[dict[str, Any]] = [
     {

@@ -17,12 +17,17 @@ import safeclass.asgi
 from safeclass.core.heap import keeper
 from safeclass.moderation.engine import lexicon
 print(json.dumps({"built": lexicon._built is not None, "frozen": gc.get_freeze_count(),
-                  "loose": len(gc.get_objects()), "keeper": keeper.installed}))
+                  "loose": len(gc.get_objects()), "keeper": keeper.installed,
+                  "bound": safeclass.asgi.django_application.limit}))
 """
 
 
 def test_the_asgi_application_starts_with_the_engine_built_and_its_heap_frozen() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "safeclass.settings"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "safeclass.settings",
+        "SAFECLASS_HTTP_CONCURRENCY": "7",
+    }
     done = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
     )
@@ -34,3 +39,5 @@ def test_the_asgi_application_starts_with_the_engine_built_and_its_heap_frozen()
     assert state["loose"] < state["frozen"] / 100
     # What survives the process's full collections from now on is frozen too.
     assert state["keeper"] is True
+    # HTTP requests run a bounded few at a time (core.asgi), as configured.
+    assert state["bound"] == 7
