@@ -223,12 +223,14 @@ def enrollment_for_entry(user: Any, school_class: SchoolClass) -> tuple[Enrollme
     )
     enrollment = (
         Enrollment.objects.filter(school_class=school_class, student=user, left_at__isnull=True)
-        .select_related("school_class", "student")
         .annotate(rules_accepted=Coalesce(Subquery(current), Value(True)))
         .first()
     )
     if enrollment is None:
         return None, False
+    # The class and the student are the caller's own rows: no join builds them again.
+    enrollment.school_class = school_class
+    enrollment.student = user
     return enrollment, bool(enrollment.rules_accepted)
 
 

@@ -183,7 +183,7 @@ def room_enter(
     user = account_selectors.acting_user(actor)
     if user is None:
         raise Forbidden
-    lessons = Session.objects.select_related("school_class__school", "controls")
+    lessons = Session.objects.select_related("school_class", "subject", "controls")
     session = unique_row(lessons.filter(pk=session_id))
     if session is None:
         raise NotFound

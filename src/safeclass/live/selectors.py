@@ -150,11 +150,17 @@ def access_session_to_change(*, user: Any, session_id: int) -> SessionAccess:
 
 
 def session_materials(session: Session) -> list[Material]:
+    """The lesson's materials, each with how many people opened it (``opened``)."""
     return list(
         session.materials.filter(removed_at__isnull=True)
         .annotate(opened=Count("views"))
         .order_by("created_at")
     )
+
+
+def room_materials(session: Session) -> list[Material]:
+    """The lesson's materials as the room and its lobby list them: no counts."""
+    return list(session.materials.filter(removed_at__isnull=True).order_by("created_at"))
 
 
 def access_material(*, user: Any, material_id: int) -> tuple[Material, SessionAccess]:
@@ -266,7 +272,7 @@ def access_chat_message(*, user: Any, message_id: int) -> ChatMessage:
 
 def room_participants(session: Session, *, teacher: bool) -> list[Participant]:
     """Who is in the room; teachers also see who waits and who was turned away."""
-    found = Participant.objects.filter(session=session).select_related("user")
+    found = Participant.objects.filter(session=session)
     if not teacher:
         found = found.filter(state=ParticipantState.ADMITTED)
     return list(found.order_by("role", "display_name"))

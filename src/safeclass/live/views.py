@@ -628,7 +628,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
     if participant is None:  # every path without a participant is a refusal
         raise NotFound
     if not entry.admitted:
-        materials = selectors.session_materials(session) if participant.role == "student" else []
+        materials = selectors.room_materials(session) if participant.role == "student" else []
         return render(
             request,
             "live/room_waiting.html",
@@ -651,7 +651,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "can_write": participant.role != "guest",
         "controls": controls,
         "participants": people if teacher else [p for p in people if p.state == "admitted"],
-        "materials": selectors.session_materials(session),
+        "materials": selectors.room_materials(session),
         "rows": rows,
         "last_seq": controls.event_seq,
         "slow_mode_choices": room.SLOW_MODE_CHOICES,

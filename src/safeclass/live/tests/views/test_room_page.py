@@ -1,0 +1,58 @@
+"""The room page a student opens at the start of a lesson (ACC-1, ACC-3, ACC-6): who is
+there under their roster names, the materials, and a cost that does not grow with the class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from safeclass.classes.selectors import display_name_of, enrollment_of
+from safeclass.core.context import Actor
+from safeclass.live import services
+from safeclass.live.models import Participant, ParticipantState
+from safeclass.live.tests.services.test_room import make_lesson, ready
+
+pytestmark = pytest.mark.django_db
+
+
+def open_room(user: Any, session_id: int) -> tuple[str, int]:
+    """The room page as ``user`` opens it the first time, and how many queries it took."""
+    client = Client()
+    client.force_login(user)
+    with translation.override("en"), CaptureQueriesContext(connection) as asked:
+        response = client.get(f"/buoi-hoc/{session_id}/phong/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return response.content.decode(), len(asked)
+
+
+def test_the_room_page_costs_the_same_for_the_third_and_the_twelfth_student() -> None:
+    lesson = make_lesson(students=12)
+    pupils = [ready(p) for p in lesson.world.students]
+    session = lesson.session
+    services.material_add_link(
+        actor=Actor(user=lesson.teacher), session=session, title="Bài 1", url="https://hoc.vn/1"
+    )
+    for pupil in pupils[:2]:
+        open_room(pupil, session.pk)
+    _page, third = open_room(pupils[2], session.pk)
+
+    for pupil in pupils[3:11]:
+        open_room(pupil, session.pk)
+    services.material_add_link(
+        actor=Actor(user=lesson.teacher), session=session, title="Bài 2", url="https://hoc.vn/2"
+    )
+    page, twelfth = open_room(pupils[11], session.pk)
+
+    assert twelfth == third
+    # Everyone in so far is listed under the school's roster name, and both materials.
+    assert (
+        Participant.objects.filter(session=session, state=ParticipantState.ADMITTED).count() == 12
+    )
+    for pupil in pupils:
+        assert display_name_of(enrollment_of(pupil, session.school_class)) in page
+    assert "Bài 1" in page and "Bài 2" in page
