@@ -327,12 +327,8 @@ def room_chat_messages(session: Session, user: Any, *, teacher: bool) -> QuerySe
     shown = Q(status=ChatStatus.DELIVERED, private=False) | Q(sender=user)
     if teacher:
         shown |= Q(status__in=[ChatStatus.DELIVERED, ChatStatus.HELD])
-    return (
-        ChatMessage.objects.filter(session=session)
-        .filter(shown)
-        .select_related("sender", "moderation_event")
-        .order_by("seq")
-    )
+    # Senders' names come from the room's participants (``chat.message_data``).
+    return ChatMessage.objects.filter(session=session).filter(shown).order_by("seq")
 
 
 def child_attendance(student: Any, days: int = 30) -> list[Any]:

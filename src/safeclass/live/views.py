@@ -638,10 +638,14 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
     controls = entry.controls or room.controls_of(session)
     people = selectors.room_participants(session, teacher=True)
     names = {p.user_id: p.display_name for p in people}
-    rows = [
-        {"message": m, "data": chat.message_data(m, names)}
-        for m in selectors.room_chat_messages(session, request.user, teacher=teacher)
-    ]
+    # No message yet when the room's switches were read: nothing to ask for (one
+    # stored since then has a later event number, which the socket reads on).
+    messages_so_far = (
+        selectors.room_chat_messages(session, request.user, teacher=teacher)
+        if controls.chat_seq
+        else []
+    )
+    rows = [{"message": m, "data": chat.message_data(m, names)} for m in messages_so_far]
     context = {
         "session": session,
         "entry": entry,

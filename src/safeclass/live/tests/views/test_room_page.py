@@ -15,7 +15,7 @@ from safeclass.classes.selectors import display_name_of, enrollment_of
 from safeclass.core.context import Actor
 from safeclass.live import services
 from safeclass.live.models import Participant, ParticipantState
-from safeclass.live.tests.services.test_room import make_lesson, ready
+from safeclass.live.tests.services.test_room import make_lesson, post, ready
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +56,21 @@ def test_the_room_page_costs_the_same_for_the_third_and_the_twelfth_student() ->
     for pupil in pupils:
         assert display_name_of(enrollment_of(pupil, session.school_class)) in page
     assert "Bài 1" in page and "Bài 2" in page
+
+
+def test_the_chat_so_far_is_on_the_page_under_the_senders_roster_names() -> None:
+    lesson = make_lesson(students=3)
+    first, second, late = (ready(p) for p in lesson.world.students)
+    session = lesson.session
+    open_room(lesson.teacher, session.pk)
+    empty, _ = open_room(first, session.pk)
+    open_room(second, session.pk)
+    post(lesson, lesson.teacher, "Chào các em")
+    post(lesson, second, "Em chào cô")
+
+    page, _ = open_room(late, session.pk)
+
+    assert 'data-seq="' not in empty
+    assert page.count('class="chat-message') == 2
+    assert "Chào các em" in page and "Em chào cô" in page
+    assert display_name_of(enrollment_of(second, session.school_class)) in page
