@@ -178,9 +178,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "safeclass.urls"
 ASGI_APPLICATION = "safeclass.asgi.application"
-# At most this many HTTP requests of a process in their views at once: measured
-# with the join storm on 2 cores (docs/benchmarks.md, 2026-12-03), 16 served a
-# burst fastest; without a bound the threads queued on the interpreter lock.
+# At most this many HTTP requests of a process in their views at once. In the
+# join storm on 2 cores (docs/benchmarks.md, 2026-12-03) every bound from 4 to
+# 20 did better than none, 16 best (one noisy run each); without a bound the
+# request threads queued on the interpreter lock.
 HTTP_CONCURRENCY = _env_count("SAFECLASS_HTTP_CONCURRENCY", 16)
 
 TEMPLATES: list[dict[str, Any]] = [

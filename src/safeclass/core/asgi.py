@@ -12,7 +12,8 @@ storm, 2026-12-03).
 
 The bound covers the view and the middleware only: reading a request's body
 and sending its answer happen outside it, so a slow upload or a slow reader
-holds no place.
+holds no place. A request that works long in its view (a large export) does
+hold its place until it answers; the bound is per process.
 """
 
 from __future__ import annotations
