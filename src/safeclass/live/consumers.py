@@ -255,7 +255,14 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if not self.opened or self.stopped:  # shut() stops it before it closes
             return
         if self.writer is None or self.writer.done():
-            self.writer = asyncio.get_running_loop().create_task(self._write())
+            # Started at once: while the connection takes data, the frame is
+            # written before this returns and the task ends without ever being
+            # scheduled, so the hub hands a message to a whole room in one go.
+            # Only a socket that has to wait (a full buffer, the log to read)
+            # goes on as a task.
+            self.writer = asyncio.Task(
+                self._write(), loop=asyncio.get_running_loop(), eager_start=True
+            )
 
     async def _write(self) -> None:
         """Send the queued events in number order; read the log on a gap."""

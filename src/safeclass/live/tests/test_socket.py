@@ -392,3 +392,46 @@ def test_a_socket_with_a_full_queue_reads_what_it_dropped_from_the_log(monkeypat
         await pupil.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_the_hub_writes_a_message_to_every_socket_of_the_room_before_it_returns() -> None:
+    """Handing a message to a room writes it on each socket that can take data
+    at once, not in a task per socket that runs later: one message reaches the
+    whole room in one go (architecture §6). Checked before the event loop runs
+    anything else; it fails when the sockets' writers are only scheduled."""
+    from safeclass.live import hub
+
+    async def unused_log_reader(session: int, after: int) -> list[hub.Announcement]:
+        raise AssertionError("the sockets' hub reads the log its own way")
+
+    lesson = make_lesson()
+    students = [ready(student) for student in lesson.world.students[:2]]
+    enter(lesson, lesson.teacher)
+    for student in students:
+        enter(lesson, student)
+    session_id = lesson.session.pk
+
+    async def scenario() -> None:
+        from channels.db import database_sync_to_async
+
+        pupils = [socket(session_id, student) for student in students]
+        for pupil in pupils:
+            assert (await pupil.connect(timeout=TIMEOUT))[0]
+        await database_sync_to_async(post)(session_id, lesson.teacher, "Chào cả lớp")
+        last = [
+            [m for m in await events_until(pupil, "chat") if m.get("type") == "event"][-1]["seq"]
+            for pupil in pupils
+        ]
+        assert last[0] == last[1]
+        number = last[0] + 1
+        frame = json.dumps({"type": "event", "seq": number, "kind": "reaction", "data": {}})
+        room_hub = hub.local(unused_log_reader)  # made by the sockets already
+        assert session_id in room_hub.rooms
+        room_hub.receive({"s": session_id, "q": number, "p": frame, "t": None})
+        # No await since: had the writers only been scheduled, nothing was written yet.
+        written = [pupil.output_queue.get_nowait() for pupil in pupils]
+        assert [json.loads(answer["text"])["seq"] for answer in written] == [number, number]
+        for pupil in pupils:
+            await pupil.disconnect()
+
+    async_to_sync(scenario)()
