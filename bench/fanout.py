@@ -26,6 +26,17 @@ seconds is undelivered. In each SafeClass run one pupil stops reading for
 every message the teacher posted in that room must reach it. The other two
 servers keep no log, so a reconnecting client cannot catch up there.
 
+SafeClass answers each message once it is stored (committed to the database),
+before the copies go out. The "stored" column is when the teacher's socket read
+that answer, from when the message was due: its p99 and longest. A copy cannot
+be earlier than its commit, so where the stored p99 is close to the copies'
+p99, the time went to the database (a disk flush), not to the fan-out.
+
+``--asynchronous-commit`` is an experiment, not how SafeClass runs: the bench
+database then commits without waiting for the disk (PostgreSQL's
+``synchronous_commit = off``), so a stored message could be lost if the
+database crashed. It shows what the flush costs; no target is read on it.
+
 The machine the figures come from is shared, and its speed changes within
 minutes: one slow spell decided a whole comparison when each system ran once.
 So the systems take ``--rounds`` turns: the first at every rate, the others at
@@ -193,6 +204,9 @@ class Collector:
     stall_received: set[int] = field(default_factory=set)
     stall_reconnected: bool = False
     stall_note: str = ""
+    # SafeClass: from when each accepted message was due to when its sender read
+    # the answer that it was stored (committed), in ns; the copies go out after that.
+    stored: list[int] = field(default_factory=list)
 
 
 class Pupil:
@@ -268,7 +282,8 @@ class Teacher(Pupil):
 
     def __init__(self, room: int, url: Callable[[int], str], headers: dict[str, str]) -> None:
         super().__init__(room, url, headers)
-        self.pending: deque[tuple[int, int]] = deque()  # (run, number) awaiting an answer
+        # (run, number, due in ns) of each message awaiting an answer
+        self.pending: deque[tuple[int, int, int]] = deque()
 
     async def read(self, bench: Bench, frame: bytes, now: int) -> None:
         """One frame the teacher read: the answer to the oldest message awaiting one."""
@@ -277,7 +292,7 @@ class Teacher(Pupil):
             return
         answer = json.loads(frame)
         collector = bench.collector
-        run, number = self.pending.popleft() if self.pending else (-1, -1)
+        run, number, due_ns = self.pending.popleft() if self.pending else (-1, -1, 0)
         if run != collector.number:
             collector.stragglers += 1
             return
@@ -285,6 +300,7 @@ class Teacher(Pupil):
         collector.last_activity = time.monotonic()
         if answer.get("ok") and answer.get("status") == "delivered":
             collector.posted.setdefault(self.room, []).append(number)
+            collector.stored.append(now - due_ns)
         else:
             collector.refused[str(answer.get("error") or answer.get("status"))] += 1
 
@@ -305,7 +321,7 @@ class Teacher(Pupil):
             due_ns = base_ns + int(due * 1e9)
             text = text_of(collector.number, self.room, number, due_ns)
             if bench.acks:  # before sending: the answer may come while send() waits
-                self.pending.append((collector.number, number))
+                self.pending.append((collector.number, number, due_ns))
                 collector.acks_pending += 1
             try:
                 await self.ws.send(json.dumps({"type": "chat", "text": text}))
@@ -343,6 +359,10 @@ class RunResult:
     resume_wanted: int  # messages posted in the stalling pupil's room
     resume_note: str
     round: int = 1  # --rounds: which turn of the systems this run was in
+    # SafeClass: when the sender read that the message was stored (the copies go out
+    # after the commit): its p99 and the longest, in ms; None for the other systems.
+    stored_p99_ms: float | None = None
+    stored_max_ms: float | None = None
 
     @property
     def delivered_per_s(self) -> float:
@@ -460,6 +480,7 @@ class Bench:
             (due, read) for room, n, due, read in collector.receipts if (room, n) in accepted
         ]
         latencies = sorted(read - due for due, read in counted)
+        stored = sorted(collector.stored)
         if self.receipts_dir is not None:
             self._write_receipts(self.receipts_dir, number, rate, collector, accepted)
         last_read = max((read for _due, read in counted), default=collector.first_due_ns)
@@ -491,6 +512,8 @@ class Bench:
             resume_lost=resume_lost,
             resume_wanted=len(wanted),
             resume_note=note,
+            stored_p99_ms=percentile(stored, 0.99) / 1e6 if stored else None,
+            stored_max_ms=stored[-1] / 1e6 if stored else None,
         )
 
     def _write_receipts(
@@ -846,6 +869,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="safeclass_bench_fanout", metavar="NAME")
     parser.add_argument("--sqlite", action="store_true", help="the embedded default instead")
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--asynchronous-commit",
+        action="store_true",
+        help="experiment: the bench database does not wait for the disk at commit (no target)",
+    )
     parser.add_argument("--serve", choices=["raw", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default="", help=argparse.SUPPRESS)
@@ -868,6 +896,24 @@ def main(argv: list[str] | None = None) -> int:
         backend.cleanup(keep_database=args.keep_db)
 
 
+def commit_without_flush(backend: Backend) -> None:
+    """The experiment of ``--asynchronous-commit``: every later connection to the bench
+    database commits without waiting for the disk."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(backend.admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(
+                sql.Identifier(backend.database_name)
+            )
+        )
+    with psycopg.connect(backend.database_url) as conn:
+        row = conn.execute("SHOW synchronous_commit").fetchone()
+    if row is None or row[0] != "off":
+        raise RuntimeError(f"the bench database still has synchronous_commit = {row}")
+
+
 def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> int:
     rates = [int(rate) for rate in args.rates.split(",") if rate.strip()]
     systems = [name.strip() for name in args.systems.split(",") if name.strip()]
@@ -882,6 +928,16 @@ def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> i
         + (f" but SafeClass, {args.workers} uvicorn workers" if args.workers > 1 else "")
     )
 
+    if args.asynchronous_commit:
+        if backend.scaled_out:
+            commit_without_flush(backend)
+            print(
+                "  EXPERIMENT: the bench database commits without waiting for the disk "
+                "(synchronous_commit = off). SafeClass does not run like this; no target is read."
+            )
+        else:
+            print("  note: --asynchronous-commit needs PostgreSQL: ignored")
+            args.asynchronous_commit = False
     started = time.perf_counter()
     migrate(backend)
     setup_django(backend)
@@ -936,6 +992,7 @@ def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> i
             ],
             "systems": infos,
             "notes": notes,
+            "asynchronous_commit_experiment": args.asynchronous_commit,
             "targets": {
                 "rate": TARGET_RATE,
                 "p99_over_ceiling_max": TARGET_OVER_CEILING,
@@ -959,14 +1016,20 @@ def report(
 ) -> None:
     print(
         f"  {'system':<30} {'round':>5} {'msg/s/room':>10} {'posted':>7} {'deliv./s':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'undeliv.':>8} {'resume lost':>11}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'undeliv.':>8} {'resume lost':>11} "
+        f"{'stored p99/max ms':>17}"
     )
     for r in sorted(results, key=lambda r: (r.rate, r.round)):
         lost = "—" if r.resume_lost is None else f"{r.resume_lost}/{r.resume_wanted}"
+        stored = (
+            "—"
+            if r.stored_p99_ms is None or r.stored_max_ms is None
+            else f"{r.stored_p99_ms:.1f}/{r.stored_max_ms:.1f}"
+        )
         print(
             f"  {r.system:<30} {r.round:>5} {r.rate:>10} {r.posted:>7,} "
             f"{r.delivered_per_s:>9,.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.max_ms:>8.1f} "
-            f"{r.undelivered:>8,} {lost:>11}"
+            f"{r.undelivered:>8,} {lost:>11} {stored:>17}"
         )
     for r in results:
         extra = []
@@ -1024,7 +1087,10 @@ def report(
         if r.system.startswith("SafeClass") and r.resume_lost is not None
     ]
     parts.append(against(bool(lost) and max(lost) == 0, "0 messages lost after resume"))
-    print(f"  SafeClass {'; '.join(parts)}")
+    if args.asynchronous_commit:
+        print(f"  Experiment (asynchronous commit), not the targets: {'; '.join(parts)}")
+    else:
+        print(f"  SafeClass {'; '.join(parts)}")
 
 
 if __name__ == "__main__":
