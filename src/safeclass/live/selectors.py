@@ -321,14 +321,25 @@ def room_security_events(session: Session) -> list[RoomEvent]:
     )
 
 
-def room_chat_messages(session: Session, user: Any, *, teacher: bool) -> QuerySet[ChatMessage]:
+ROOM_CHAT_SHOWN = 200  # the latest messages a room page opens with; all are on the chat page
+
+
+def room_chat_messages(
+    session: Session, user: Any, *, teacher: bool, latest: int | None = None
+) -> tuple[list[ChatMessage], bool]:
     """The chat as one participant of the room sees it (guests included): delivered
-    messages and one's own; teachers also see held ones."""
+    messages and one's own; teachers also see held ones. Only the ``latest``
+    messages, in order, and whether there are earlier ones: a lesson that ran
+    for hours does not make every page load read and draw all of it."""
+    latest = ROOM_CHAT_SHOWN if latest is None else latest
     shown = Q(status=ChatStatus.DELIVERED, private=False) | Q(sender=user)
     if teacher:
         shown |= Q(status__in=[ChatStatus.DELIVERED, ChatStatus.HELD])
     # Senders' names come from the room's participants (``chat.message_data``).
-    return ChatMessage.objects.filter(session=session).filter(shown).order_by("seq")
+    newest = list(
+        ChatMessage.objects.filter(session=session).filter(shown).order_by("-seq")[: latest + 1]
+    )
+    return newest[:latest][::-1], len(newest) > latest
 
 
 def child_attendance(student: Any, days: int = 30) -> list[Any]:

@@ -640,10 +640,10 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
     names = {p.user_id: p.display_name for p in people}
     # No message yet when the room's switches were read: nothing to ask for (one
     # stored since then has a later event number, which the socket reads on).
-    messages_so_far = (
+    messages_so_far, earlier = (
         selectors.room_chat_messages(session, request.user, teacher=teacher)
         if controls.chat_seq
-        else []
+        else ([], False)
     )
     rows = [{"message": m, "data": chat.message_data(m, names)} for m in messages_so_far]
     context = {
@@ -657,6 +657,7 @@ def room_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "participants": people if teacher else [p for p in people if p.state == "admitted"],
         "materials": selectors.room_materials(session),
         "rows": rows,
+        "earlier_messages": earlier,
         "last_seq": controls.event_seq,
         "slow_mode_choices": room.SLOW_MODE_CHOICES,
         "reactions": attendance.REACTIONS,

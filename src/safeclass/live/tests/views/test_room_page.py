@@ -74,3 +74,40 @@ def test_the_chat_so_far_is_on_the_page_under_the_senders_roster_names() -> None
     assert page.count('class="chat-message') == 2
     assert "Chào các em" in page and "Em chào cô" in page
     assert display_name_of(enrollment_of(second, session.school_class)) in page
+
+
+def test_a_long_chat_opens_with_its_latest_messages_and_a_way_to_the_whole_chat(
+    monkeypatch: Any,
+) -> None:
+    """A lesson that ran for hours does not make each page load draw every message: the
+    room opens with the latest ones, in order, and says where the rest are. The socket
+    goes on after the last event the page read, so nothing new is missed."""
+    from safeclass.live import selectors
+
+    monkeypatch.setattr(selectors, "ROOM_CHAT_SHOWN", 3)
+    lesson = make_lesson(students=1)
+    pupil = ready(lesson.world.students[0])
+    session = lesson.session
+    open_room(lesson.teacher, session.pk)
+    short, _ = open_room(pupil, session.pk)
+    said = [f"Câu {n} của bài" for n in range(1, 6)]
+    for text in said[:3]:
+        post(lesson, lesson.teacher, text)
+    exactly, _ = open_room(pupil, session.pk)
+    for text in said[3:]:
+        post(lesson, lesson.teacher, text)
+
+    page, _ = open_room(pupil, session.pk)
+
+    assert page.count('class="chat-message') == 3
+    shown = [text for text in said if text in page]
+    assert shown == said[2:]
+    assert page.index(said[2]) < page.index(said[3]) < page.index(said[4])
+    # The page speaks the account's language (Vietnamese by default), not the browser's.
+    assert "Ở đây chỉ hiện những tin nhắn mới nhất." in page
+    assert f'href="/buoi-hoc/{session.pk}/tro-chuyen/"' in page
+    # Exactly as many as are shown, or none: nothing is said about earlier ones.
+    assert exactly.count('class="chat-message') == 3
+    assert 'data-testid="chat-earlier"' in page
+    assert 'data-testid="chat-earlier"' not in exactly
+    assert 'data-testid="chat-earlier"' not in short
