@@ -303,6 +303,10 @@ def publish(message: Announcement) -> None:
     """
     with _hubs_lock:
         hubs = list(_hubs.items())
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None  # a database thread
     for loop, hub in hubs:
         if loop.is_closed():
             with _hubs_lock:
@@ -310,6 +314,14 @@ def publish(message: Announcement) -> None:
             continue
         if message["s"] not in hub.rooms:
             continue  # no socket of the lesson here; one that opens now reads the log
+        if loop is running:
+            # Stored on the hub's own loop (``chat.post_on_loop``): handed out now,
+            # not after whatever else the loop has queued meanwhile.
+            try:
+                hub.receive(message)
+            except Exception:
+                log.warning("announcement of lesson %s not handed out", message["s"], exc_info=True)
+            continue
         try:
             loop.call_soon_threadsafe(hub.receive, message)
         except RuntimeError:  # the loop closed meanwhile

@@ -394,11 +394,12 @@ def test_a_socket_with_a_full_queue_reads_what_it_dropped_from_the_log(monkeypat
     async_to_sync(scenario)()
 
 
-def test_the_hub_writes_a_message_to_every_socket_of_the_room_before_it_returns() -> None:
-    """Handing a message to a room writes it on each socket that can take data
-    at once, not in a task per socket that runs later: one message reaches the
-    whole room in one go (architecture §6). Checked before the event loop runs
-    anything else; it fails when the sockets' writers are only scheduled."""
+def test_a_message_announced_on_the_rooms_loop_is_written_to_every_socket_at_once() -> None:
+    """A message stored on the sockets' own event loop is handed out there and
+    then, and each socket that can take data writes it at once, not in a task
+    that runs later: one message reaches the whole room in one go (architecture
+    §6). Checked before the event loop runs anything else; it fails when the
+    hand-out or the sockets' writers are only scheduled."""
     from safeclass.live import hub
 
     async def unused_log_reader(session: int, after: int) -> list[hub.Announcement]:
@@ -427,8 +428,10 @@ def test_the_hub_writes_a_message_to_every_socket_of_the_room_before_it_returns(
         frame = json.dumps({"type": "event", "seq": number, "kind": "reaction", "data": {}})
         room_hub = hub.local(unused_log_reader)  # made by the sockets already
         assert session_id in room_hub.rooms
-        room_hub.receive({"s": session_id, "q": number, "p": frame, "t": None})
-        # No await since: had the writers only been scheduled, nothing was written yet.
+        # Announced on the sockets' own loop, as a message stored there is.
+        hub.publish({"s": session_id, "q": number, "p": frame, "t": None})
+        # No await since: had the hand-out or the writers only been scheduled,
+        # nothing was written yet.
         written = [pupil.output_queue.get_nowait() for pupil in pupils]
         assert [json.loads(answer["text"])["seq"] for answer in written] == [number, number]
         for pupil in pupils:
