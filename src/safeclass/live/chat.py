@@ -490,7 +490,7 @@ async def post_on_loop(
         if moderation_selectors.mute_end([row[0] for row in rows], policy) is not None:
             return None
     statement = _insert_statement(user=user, view=view, text=text, private=private, verdict=verdict)
-    rows = await database.fetch(statement.sql, statement.params)
+    rows = await database.fetch(statement.sql, statement.params, prepared=True)
     stored = statement.stored(rows[0] if rows else None)
     if stored is None:
         memo.view = None  # out of date: the usual way reads the room again

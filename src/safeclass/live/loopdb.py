@@ -12,6 +12,13 @@ connection settings (the same database, adapters and client-side parameter
 binding), in autocommit: each statement is its own transaction. They are
 closed when the loop's hub has no room left (``close_for``), and one is dropped
 after any error on it.
+
+The everyday message's statement is sent prepared (``fetch(..., prepared=True)``):
+its parameters go apart from the text, and after a few runs PostgreSQL keeps
+its plan on that connection instead of parsing and planning it for every
+message. A connection pooler between the server and PostgreSQL must then
+keep prepared statements per client (PgBouncer 1.21 or later with
+``max_prepared_statements``, or session pooling).
 """
 
 from __future__ import annotations
@@ -61,8 +68,14 @@ class LoopDatabase:
         self._open.add(opened)
         return opened
 
-    async def fetch(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    async def fetch(
+        self, sql: str, params: list[Any], *, prepared: bool = False
+    ) -> list[tuple[Any, ...]]:
         """The rows of one statement, committed on its own.
+
+        ``prepared``: the parameters are sent apart from the statement and
+        PostgreSQL keeps its plan after a few runs on a connection (for a
+        statement run over and over whose parameters carry their types).
 
         Raises :class:`NotSent` when no connection could be made; any other
         error leaves it unknown whether a writing statement took effect.
@@ -76,7 +89,10 @@ class LoopDatabase:
             else:
                 used = await self._connect()
             try:
-                async with used.cursor() as cursor:
+                import psycopg
+
+                cursor_class = psycopg.AsyncCursor if prepared else psycopg.AsyncClientCursor
+                async with cursor_class(used) as cursor:
                     await cursor.execute(sql, params)
                     rows: list[tuple[Any, ...]] = await cursor.fetchall()
             except BaseException:
