@@ -14,9 +14,9 @@ closed when the loop's hub has no room left (``close_for``), and one is dropped
 after any error on it.
 
 The everyday message's statement is sent prepared (``fetch(..., prepared=True)``):
-its parameters go apart from the text, and after a few runs PostgreSQL keeps
-its plan on that connection instead of parsing and planning it for every
-message. A connection pooler between the server and PostgreSQL must then
+its parameters go apart from the text, and PostgreSQL keeps its plan on that
+connection instead of parsing and planning it for every message (Django
+prepares nothing on its own connections; these prepare only what asks to be). A connection pooler between the server and PostgreSQL must then
 keep prepared statements per client (PgBouncer 1.21 or later with
 ``max_prepared_statements``, or session pooling).
 """
@@ -59,6 +59,9 @@ class LoopDatabase:
         params = dict(connection.get_connection_params())
         params.pop("cursor_factory", None)
         params.setdefault("application_name", APPLICATION_NAME)
+        # Django turns psycopg's preparing off (for poolers); here only a statement
+        # asked for with ``prepared`` is prepared (client-side cursors never are).
+        params["prepare_threshold"] = 0
         try:
             opened = await psycopg.AsyncConnection.connect(
                 **params, autocommit=True, cursor_factory=psycopg.AsyncClientCursor
@@ -93,7 +96,7 @@ class LoopDatabase:
 
                 cursor_class = psycopg.AsyncCursor if prepared else psycopg.AsyncClientCursor
                 async with cursor_class(used) as cursor:
-                    await cursor.execute(sql, params)
+                    await cursor.execute(sql, params, prepare=prepared)
                     rows: list[tuple[Any, ...]] = await cursor.fetchall()
             except BaseException:
                 self._drop(used)

@@ -217,3 +217,43 @@ def test_lessons_on_one_loop_commit_side_by_side_on_a_few_connections() -> None:
 
     during, after = asyncio.run(run())
     assert (during, after) == (2, 0)
+
+
+def test_the_everyday_statement_is_prepared_once_a_connection_has_run_it_a_few_times(
+    lesson: SimpleNamespace,  # noqa: F811
+    published: list[hub.Announcement],  # noqa: F811
+) -> None:
+    """PostgreSQL keeps the plan of the everyday message's statement on the loop's
+    connection rather than parsing and planning it for every message; the messages
+    are stored and numbered as before."""
+    socket = Socket(lesson, lesson.teacher)
+    socket.send("Chào cả lớp")  # the first message of a socket goes the usual way
+    said = [f"Câu {n}: các em làm bài tập trang {n + 10}" for n in range(1, 8)]
+
+    async def run() -> int:
+        database = loopdb.LoopDatabase(size=1)
+        try:
+            for text in said:
+                stored = await chat.post_on_loop(
+                    user=socket.user,
+                    access=socket.access,
+                    text=text,
+                    private=False,
+                    role=socket.role,
+                    memo=socket.memo,
+                    database=database,
+                )
+                assert stored is not None
+            rows = await database.fetch(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%chat_seq = chat_seq + 1%"],
+            )
+            return int(rows[0][0])
+        finally:
+            database.close()
+
+    assert asyncio.run(run()) == 1
+    texts = list(ChatMessage.objects.order_by("seq").values_list("text", "seq"))
+    assert texts == [("Chào cả lớp", 1)] + [(text, n) for n, text in enumerate(said, start=2)]
+    numbers = [message["q"] for message in published]  # announced in order, once each
+    assert numbers == sorted(set(numbers))
