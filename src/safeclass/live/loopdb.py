@@ -16,8 +16,9 @@ after any error on it.
 The everyday message's statement is sent prepared (``fetch(..., prepared=True)``):
 its parameters go apart from the text, and PostgreSQL keeps its plan on that
 connection instead of parsing and planning it for every message (Django
-prepares nothing on its own connections; these prepare only what asks to be). A connection pooler between the server and PostgreSQL must then
-keep prepared statements per client (PgBouncer 1.21 or later with
+prepares nothing on its own connections; these prepare only what asks to be).
+A connection pooler between the server and PostgreSQL must then keep prepared
+statements per client (PgBouncer 1.21 or later with
 ``max_prepared_statements``, or session pooling).
 """
 
