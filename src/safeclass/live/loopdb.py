@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import psycopg
 from django.db import connection
 
 APPLICATION_NAME = "safeclass-room-loop"  # as PostgreSQL lists the connections
@@ -55,8 +56,6 @@ class LoopDatabase:
         self._open: set[Any] = set()
 
     async def _connect(self) -> Any:
-        import psycopg
-
         params = dict(connection.get_connection_params())
         params.pop("cursor_factory", None)
         params.setdefault("application_name", APPLICATION_NAME)
@@ -93,8 +92,6 @@ class LoopDatabase:
             else:
                 used = await self._connect()
             try:
-                import psycopg
-
                 cursor_class = psycopg.AsyncCursor if prepared else psycopg.AsyncClientCursor
                 async with cursor_class(used) as cursor:
                     await cursor.execute(sql, params, prepare=prepared)

@@ -33,21 +33,28 @@ from safeclass.moderation import selectors as moderation_selectors
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
+async def post_over(
+    database: loopdb.LoopDatabase, socket: Socket, text: str, *, private: bool = False
+) -> ChatMessage | None:
+    """What the socket's event loop stores of one message over ``database``."""
+    return await chat.post_on_loop(
+        user=socket.user,
+        access=socket.access,
+        text=text,
+        private=private,
+        role=socket.role,
+        memo=socket.memo,
+        database=database,
+    )
+
+
 def on_loop(socket: Socket, text: str, *, private: bool = False) -> ChatMessage | None:
     """What the socket's event loop stores of one message, on a connection of its own."""
 
     async def run() -> ChatMessage | None:
         database = loopdb.LoopDatabase()
         try:
-            return await chat.post_on_loop(
-                user=socket.user,
-                access=socket.access,
-                text=text,
-                private=private,
-                role=socket.role,
-                memo=socket.memo,
-                database=database,
-            )
+            return await post_over(database, socket, text, private=private)
         finally:
             database.close()
 
@@ -234,16 +241,7 @@ def test_the_everyday_statement_is_prepared_once_a_connection_has_run_it_a_few_t
         database = loopdb.LoopDatabase(size=1)
         try:
             for text in said:
-                stored = await chat.post_on_loop(
-                    user=socket.user,
-                    access=socket.access,
-                    text=text,
-                    private=False,
-                    role=socket.role,
-                    memo=socket.memo,
-                    database=database,
-                )
-                assert stored is not None
+                assert await post_over(database, socket, text) is not None
             rows = await database.fetch(
                 "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
                 ["%chat_seq = chat_seq + 1%"],
