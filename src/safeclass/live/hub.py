@@ -3,8 +3,11 @@
 Every server process keeps the room sockets it serves, by lesson, in one hub
 per event loop. A stored event (see ``events.emit``) is handed to the hub of
 its own process straight from the transaction's commit, and published once on
-Redis (when ``REDIS_URL`` is set; by a thread of its own) for the other
-processes, each of which holds one subscription per lesson it has sockets for.
+Redis (when ``REDIS_URL`` is set) for the other processes, each of which holds
+one subscription per lesson it has sockets for. An event stored on a hub's own
+event loop (the everyday chat message) is published from that loop; one stored
+on a database thread, by a publishing thread of the process. Neither makes the
+thread that stored it wait for Redis.
 The hub puts a lesson's events back in number order (two commits can announce
 out of order) and gives each socket the text to send; a socket writes on its
 own, so one that stops reading holds up nobody else.
@@ -41,6 +44,7 @@ LogReader = Callable[[int, int], Awaitable[list[Announcement]]]
 ORIGIN = uuid.uuid4().hex  # this process, so it skips its own announcements coming back
 FILL_AFTER = 0.2  # seconds to wait for a missing number before reading the log
 RECONNECT_AFTER = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries to reach Redis again
+PUBLISH_BATCH = 500  # announcements in one round trip to Redis at most
 
 
 class Listener(Protocol):
@@ -90,6 +94,9 @@ class Hub:
         self._reader: asyncio.Task[None] | None = None
         self._sync_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()  # kept until done, as asyncio asks
+        self._outgoing: list[Announcement] = []  # stored on this loop, for Redis
+        self._publishing: asyncio.Task[None] | None = None
+        self._publish_client: Any = None
 
     def _spawn(self, work: Any) -> None:
         task = self.loop.create_task(work)
@@ -134,6 +141,8 @@ class Hub:
             self._confirmed.pop(channel(session_id), None)
             if settings.REDIS_URL:
                 self._spawn(self._sync_subscriptions())
+                if not self.rooms:
+                    self._spawn(self._close_publishing())
 
     # --- announcements -----------------------------------------------------------
 
@@ -196,6 +205,48 @@ class Hub:
             room.timer = None
 
     # --- Redis, between processes ------------------------------------------------
+
+    def announce(self, message: Announcement) -> None:
+        """Publish an announcement stored on this loop for the other processes.
+
+        Queued, and sent by a task of the loop once the caller has gone on
+        (after the sender's answer), in one round trip with whatever else was
+        queued meanwhile: no thread is woken for it, so the loop never waits to
+        get the interpreter back from one.
+        """
+        self._outgoing.append(message)
+        if self._publishing is None or self._publishing.done():
+            self._publishing = self.loop.create_task(self._publish_outgoing())
+
+    async def _publish_outgoing(self) -> None:
+        while self._outgoing:
+            batch = self._outgoing[:PUBLISH_BATCH]
+            del self._outgoing[:PUBLISH_BATCH]
+            try:
+                if self._publish_client is None:
+                    from redis import asyncio as aioredis
+
+                    self._publish_client = aioredis.Redis.from_url(
+                        settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+                    )
+                pipe = self._publish_client.pipeline(transaction=False)
+                for message in batch:
+                    pipe.publish(channel(message["s"]), _wire(message))
+                await pipe.execute()
+            except Exception:
+                _not_published(batch)
+
+    async def _close_publishing(self) -> None:
+        """Close the publishing connection of a hub left with no lesson."""
+        if self._publishing is not None:
+            await asyncio.wait([self._publishing])
+        client = self._publish_client
+        if client is not None and not self.rooms and not self._outgoing:
+            self._publish_client = None
+            try:
+                await client.aclose()
+            except Exception:
+                log.debug("closing the publishing connection failed", exc_info=True)
 
     async def _sync_subscriptions(self) -> None:
         """Subscribe to the lessons this hub serves and drop the others, one change at
@@ -296,7 +347,7 @@ def local(read_log: LogReader) -> Hub:
 
 def publish(message: Announcement) -> None:
     """Announce to every socket of the lesson, here and in the other processes
-    (queued for them: see :class:`_Publisher`).
+    (queued for them: see :meth:`Hub.announce` and :class:`_Publisher`).
 
     Call after the event's transaction committed, from any thread. Never raises:
     a lost announcement is read from the log later.
@@ -307,6 +358,7 @@ def publish(message: Announcement) -> None:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None  # a database thread
+    published = False
     for loop, hub in hubs:
         if loop.is_closed():
             with _hubs_lock:
@@ -316,22 +368,41 @@ def publish(message: Announcement) -> None:
             continue  # no socket of the lesson here; one that opens now reads the log
         if loop is running:
             # Stored on the hub's own loop (``chat.post_on_loop``): handed out now,
-            # not after whatever else the loop has queued meanwhile.
+            # not after whatever else the loop has queued meanwhile, and
+            # published from the loop.
             try:
                 hub.receive(message)
             except Exception:
                 log.warning("announcement of lesson %s not handed out", message["s"], exc_info=True)
+            if settings.REDIS_URL:
+                hub.announce(message)
+                published = True
             continue
         try:
             loop.call_soon_threadsafe(hub.receive, message)
         except RuntimeError:  # the loop closed meanwhile
             continue
-    if settings.REDIS_URL:
+    if settings.REDIS_URL and not published:
         _publisher.put(message)
 
 
+def _wire(message: Announcement) -> str:
+    """An announcement as published, marked as this process's."""
+    return json.dumps({**message, "o": ORIGIN})
+
+
+def _not_published(batch: list[Announcement]) -> None:
+    log.warning(
+        "%s room announcement(s) not published, the first for lesson %s",
+        len(batch),
+        batch[0]["s"],
+        exc_info=True,
+    )
+
+
 class _Publisher:
-    """Publishes this process's announcements on Redis from one thread of its own.
+    """Publishes the announcements of this process's database threads on Redis, from
+    one thread of its own.
 
     The thread that committed an event only queues it: it goes back to its next
     message (and its database connection to the pool) without waiting for Redis.
@@ -339,8 +410,6 @@ class _Publisher:
     queued. A batch Redis refuses is dropped and logged: the other processes
     notice the missing numbers and read them from the log.
     """
-
-    BATCH = 500
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Announcement] = queue.SimpleQueue()
@@ -361,7 +430,7 @@ class _Publisher:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            while len(batch) < self.BATCH:
+            while len(batch) < PUBLISH_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
@@ -378,15 +447,10 @@ class _Publisher:
                 )
             pipe = self._client.pipeline(transaction=False)
             for message in batch:
-                pipe.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
+                pipe.publish(channel(message["s"]), _wire(message))
             pipe.execute()
         except Exception:
-            log.warning(
-                "%s room announcement(s) not published, the first for lesson %s",
-                len(batch),
-                batch[0]["s"],
-                exc_info=True,
-            )
+            _not_published(batch)
 
 
 _publisher = _Publisher()

@@ -284,3 +284,84 @@ def test_a_batch_redis_refuses_is_logged_and_the_next_ones_still_go_out(
     assert "not published" in caplog.text
     assert [message["q"] for message in found] == [event.seq for event in later]
     assert lost.seq not in [message["q"] for message in found]
+
+
+@pytest.mark.services
+def test_an_announcement_stored_on_the_rooms_loop_is_published_from_that_loop(
+    monkeypatch: Any,
+) -> None:
+    """The everyday chat message is stored on the room's loop: the other processes hear
+    of it in order, without the publishing thread ever starting (the loop would wait to
+    get the interpreter back from it), and the hub's connection closes with its last room."""
+    thread_publisher = hub._Publisher()
+    monkeypatch.setattr(hub, "_publisher", thread_publisher)
+    lesson = make_lesson(students=1)
+    made = stored_unannounced(monkeypatch, lesson.session, 5)
+    client, pubsub = redis_subscriber(lesson.session.pk)
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)
+        for event in made:
+            hub.publish(events.announcement(event))
+        assert len(pupil.frames) == 5  # handed out here at once
+        found = await asyncio.to_thread(heard, pubsub, 5)
+        assert [message["q"] for message in found] == [event.seq for event in made]
+        assert {message["o"] for message in found} == {hub.ORIGIN}
+        assert room_hub._publish_client is not None
+        room_hub.leave(lesson.session.pk, pupil)
+        await asyncio.gather(*room_hub._tasks)
+        assert room_hub._publish_client is None
+
+    try:
+        async_to_sync(scenario)()
+    finally:
+        pubsub.close()
+        client.close()
+    assert thread_publisher._thread is None
+
+
+@pytest.mark.services
+def test_a_batch_redis_refuses_on_the_loop_is_logged_and_the_next_ones_still_go_out(
+    monkeypatch: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from redis import asyncio as aioredis
+
+    lesson = make_lesson(students=1)
+    lost, *later = stored_unannounced(monkeypatch, lesson.session, 3)
+    client, pubsub = redis_subscriber(lesson.session.pk)
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)
+        room_hub._publish_client = aioredis.Redis(
+            host="127.0.0.1", port=9, socket_connect_timeout=1
+        )
+        with caplog.at_level(logging.WARNING, logger=hub.__name__):
+            hub.publish(events.announcement(lost))
+            assert room_hub._publishing is not None
+            await room_hub._publishing
+        room_hub._publish_client = None  # Redis is back
+        for event in later:
+            hub.publish(events.announcement(event))
+        found = await asyncio.to_thread(heard, pubsub, 2)
+        assert [message["q"] for message in found] == [event.seq for event in later]
+        assert await pupil.until(3) == [1, 2, 3]  # the sockets here had them all
+        room_hub.leave(lesson.session.pk, pupil)
+        await asyncio.gather(*room_hub._tasks)
+
+    try:
+        async_to_sync(scenario)()
+    finally:
+        pubsub.close()
+        client.close()
+    assert "1 room announcement(s) not published" in caplog.text
+
+
+def stored_unannounced(monkeypatch: Any, session: Any, count: int) -> list[RoomEvent]:
+    """``count`` events in the lesson's log that nobody was told of yet."""
+    with monkeypatch.context() as quiet:
+        quiet.setattr(hub, "publish", lambda message: None)
+        return stored(session, count)
