@@ -29,8 +29,9 @@ def notification_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_of(request.user), PAGE_SIZE).get_page(
         request.GET.get("trang")
     )
-    context = {"page": page, "unread": selectors.unread_count(request.user)}
-    return render(request, "notify/notification_list.html", context)
+    # The unread count is the header's (``notify_unread``, from the context
+    # processor): counted once per page, not once more here.
+    return render(request, "notify/notification_list.html", {"page": page})
 
 
 @require_POST

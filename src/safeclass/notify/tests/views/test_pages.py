@@ -186,6 +186,25 @@ def test_the_list_costs_the_same_queries_for_3_or_13_notifications(person) -> No
     assert queries() == few
 
 
+def test_the_list_counts_unread_notifications_once(person) -> None:
+    """The header's bell and the list's own line show one count, read once."""
+    me = person(language="en")
+    tell(me, "One")
+    tell(me, "Two")
+    client = signed_in(me)
+    client.get(LIST)  # warm the session once
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(LIST).content.decode()
+    assert "You have 2 unread notifications." in page
+    assert '<span class="visually-hidden">(2 unread notifications)</span>' in page
+    counts = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "COUNT(" in q["sql"] and '"read_at" IS NULL' in q["sql"]
+    ]
+    assert len(counts) == 1
+
+
 def test_the_bell_counts_unread_notifications_in_one_query(person) -> None:
     me = person(language="en")
     tell(me, "Một")
