@@ -18,14 +18,15 @@ from safeclass.core.asgi import http_application
 # at once (see ``core.asgi``).
 django_application = http_application()
 
-from safeclass.live.routing import websocket_urlpatterns  # noqa: E402 (needs Django set up)
+from safeclass.live.consumers import keep_server_send  # noqa: E402 (needs Django set up)
+from safeclass.live.routing import websocket_urlpatterns  # noqa: E402
 from safeclass.moderation.services import prepare_engine  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": keep_server_send(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -14,6 +14,7 @@ from channels.routing import URLRouter
 from safeclass.asgi import application
 from safeclass.core.context import Actor
 from safeclass.live import chat, room
+from safeclass.live.consumers import keep_server_send
 from safeclass.live.models import ChatMessage, Presence
 from safeclass.live.routing import websocket_urlpatterns
 from safeclass.live.selectors import access_session
@@ -244,6 +245,54 @@ def test_a_message_reaches_the_class_numbered_and_a_resume_replays_the_log() -> 
     async_to_sync(scenario)()
     presence = Presence.objects.get(participant__user=student)
     assert presence.left_at is not None  # the interval closed with the socket
+
+
+def test_the_rooms_frames_go_to_the_server_past_the_middleware_between() -> None:
+    """Events (the log read on joining, then a new message) are written with the server's
+    own ``send``; accepting and the hello still pass through the middleware between
+    (where the session middleware acts), and the client gets everything in order."""
+    lesson = make_lesson()
+    student = ready(lesson.world.students[0])
+    enter(lesson, lesson.teacher)
+    enter(lesson, student)
+    session_id = lesson.session.pk
+    passed: list[dict[str, Any]] = []
+
+    def middleware(inner: Any) -> Any:
+        async def app(scope: Any, receive: Any, send: Any) -> Any:
+            async def watched_send(message: dict[str, Any]) -> None:
+                passed.append(message)
+                await send(message)
+
+            return await inner(scope, receive, watched_send)
+
+        return app
+
+    async def scenario() -> None:
+        pupil = WebsocketCommunicator(
+            keep_server_send(middleware(URLRouter(websocket_urlpatterns))),
+            f"/ws/buoi-hoc/{session_id}/?after=0",
+        )
+        pupil.scope["user"] = student
+        connected, _ = await pupil.connect(timeout=TIMEOUT)
+        assert connected
+        hello = await pupil.receive_json_from(timeout=TIMEOUT)
+        assert hello["type"] == "hello"
+        joined = await events_until(pupil, "participant")
+        from channels.db import database_sync_to_async
+
+        await database_sync_to_async(post)(session_id, lesson.teacher, "Chào cả lớp")
+        said = await events_until(pupil, "chat")
+        numbers = [m["seq"] for m in joined + said if m.get("type") == "event"]
+        assert numbers == list(range(1, len(numbers) + 1))
+        assert said[-1]["data"]["text"] == "Chào cả lớp"
+        await pupil.disconnect()
+
+    async_to_sync(scenario)()
+    kinds = [m["type"] for m in passed]
+    assert kinds[0] == "websocket.accept"
+    through = [json.loads(m["text"]) for m in passed if m["type"] == "websocket.send"]
+    assert [m["type"] for m in through] == ["hello"]  # no event frame went that way
 
 
 def test_a_held_message_reaches_teachers_but_only_a_number_reaches_students() -> None:
