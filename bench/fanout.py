@@ -32,6 +32,11 @@ that answer, from when the message was due: its p99 and longest. A copy cannot
 be earlier than its commit, so where the stored p99 is close to the copies'
 p99, the time went to the database (a disk flush), not to the fan-out.
 
+The "server CPU" column is the CPU time the server process used from the first
+message due to the end of the drain, per message it accepted (PostgreSQL's and
+Redis's own processes not counted). Latency on this shared machine swings with
+its spells; CPU per message swings less, and shows what a change costs or saves.
+
 ``--asynchronous-commit`` is an experiment, not how SafeClass runs: the bench
 database then commits without waiting for the disk (PostgreSQL's
 ``synchronous_commit = off``), so a stored message could be lost if the
@@ -74,6 +79,7 @@ from _live import (
     against,
     build_lessons,
     cookie_for,
+    cpu_seconds,
     free_port,
     machine_header,
     migrate,
@@ -363,6 +369,9 @@ class RunResult:
     # after the commit): its p99 and the longest, in ms; None for the other systems.
     stored_p99_ms: float | None = None
     stored_max_ms: float | None = None
+    # CPU time the server process used from the first message due to the end of the
+    # drain, per message it accepted, in ms (the database's own processes not counted).
+    server_cpu_ms: float | None = None
 
     @property
     def delivered_per_s(self) -> float:
@@ -394,6 +403,7 @@ class Bench:
         self.connect_errors: Counter[str] = Counter()
         self.stall_pupil: Pupil | None = None
         self.receipts_dir: Path | None = None  # --receipts: where each run's copies are written
+        self.server_pid: int | None = None  # whose CPU time a run notes
 
     def record(self, pupil: Pupil, found: re.Match[bytes], now: int) -> None:
         collector = self.collector
@@ -454,6 +464,7 @@ class Bench:
             self.stall_pupil.stall_at = time.monotonic() + STALL_AT * duration
         base, base_ns = time.monotonic() + 0.2, time.time_ns() + 200_000_000
         collector.first_due_ns = base_ns
+        cpu_before = cpu_seconds(self.server_pid) if self.server_pid else None
         await asyncio.gather(
             *(
                 teacher.send_at(self, rate, duration, index / len(teachers) / rate, base_ns, base)
@@ -474,6 +485,11 @@ class Bench:
             if now - collector.last_activity > drain or now - sent_done > max_drain:
                 break
         drain_seconds = time.monotonic() - sent_done
+        cpu_used = (
+            cpu_seconds(self.server_pid) - cpu_before
+            if self.server_pid and cpu_before is not None
+            else None
+        )
         # Only messages the server accepted count (on SafeClass, those it answered "delivered").
         accepted = {(room, n) for room, numbers in collector.posted.items() for n in numbers}
         counted = [
@@ -514,6 +530,7 @@ class Bench:
             resume_note=note,
             stored_p99_ms=percentile(stored, 0.99) / 1e6 if stored else None,
             stored_max_ms=stored[-1] / 1e6 if stored else None,
+            server_cpu_ms=cpu_used * 1000 / posted if cpu_used is not None and posted else None,
         )
 
     def _write_receipts(
@@ -800,6 +817,7 @@ def measure_system(
             acks=system.acks,
         )
         bench.receipts_dir = args.receipts
+        bench.server_pid = server.process.pid
         # Run numbers differ between rounds, so no copy is ever taken for another run's.
         first = (round_number - 1) * 100
         results, info = _run_loop(exercise(bench, rates, args, first))
@@ -1017,7 +1035,7 @@ def report(
     print(
         f"  {'system':<30} {'round':>5} {'msg/s/room':>10} {'posted':>7} {'deliv./s':>9} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'undeliv.':>8} {'resume lost':>11} "
-        f"{'stored p99/max ms':>17}"
+        f"{'stored p99/max ms':>17} {'server CPU ms/msg':>17}"
     )
     for r in sorted(results, key=lambda r: (r.rate, r.round)):
         lost = "—" if r.resume_lost is None else f"{r.resume_lost}/{r.resume_wanted}"
@@ -1026,10 +1044,11 @@ def report(
             if r.stored_p99_ms is None or r.stored_max_ms is None
             else f"{r.stored_p99_ms:.1f}/{r.stored_max_ms:.1f}"
         )
+        cpu = "—" if r.server_cpu_ms is None else f"{r.server_cpu_ms:.2f}"
         print(
             f"  {r.system:<30} {r.round:>5} {r.rate:>10} {r.posted:>7,} "
             f"{r.delivered_per_s:>9,.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.max_ms:>8.1f} "
-            f"{r.undelivered:>8,} {lost:>11} {stored:>17}"
+            f"{r.undelivered:>8,} {lost:>11} {stored:>17} {cpu:>17}"
         )
     for r in results:
         extra = []
