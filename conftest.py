@@ -160,6 +160,22 @@ def _empty_cache() -> None:
     forget_all()  # each process's copies of school settings, too
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language.
+
+    A page request activates the visitor's language for the thread it ran in
+    and leaves it there (the next request activates its own); the test
+    client's requests run in the test's thread, so without this a test would
+    find the language of the last page an earlier test opened.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # --- PostgreSQL + Redis profile -------------------------------------------------
 
 
