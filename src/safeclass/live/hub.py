@@ -45,6 +45,7 @@ ORIGIN = uuid.uuid4().hex  # this process, so it skips its own announcements com
 FILL_AFTER = 0.2  # seconds to wait for a missing number before reading the log
 RECONNECT_AFTER = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries to reach Redis again
 PUBLISH_BATCH = 500  # announcements in one round trip to Redis at most
+PUBLISH_CONNECTION: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}  # s
 
 
 class Listener(Protocol):
@@ -227,12 +228,9 @@ class Hub:
                     from redis import asyncio as aioredis
 
                     self._publish_client = aioredis.Redis.from_url(
-                        settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+                        settings.REDIS_URL, **PUBLISH_CONNECTION
                     )
-                pipe = self._publish_client.pipeline(transaction=False)
-                for message in batch:
-                    pipe.publish(channel(message["s"]), _wire(message))
-                await pipe.execute()
+                await _publishing(self._publish_client, batch).execute()
             except Exception:
                 _not_published(batch)
 
@@ -386,9 +384,14 @@ def publish(message: Announcement) -> None:
         _publisher.put(message)
 
 
-def _wire(message: Announcement) -> str:
-    """An announcement as published, marked as this process's."""
-    return json.dumps({**message, "o": ORIGIN})
+def _publishing(client: Any, batch: list[Announcement]) -> Any:
+    """A pipeline of ``client`` (Redis's blocking or asyncio client) holding one
+    PUBLISH per announcement of ``batch``, each marked as this process's; the
+    caller executes it."""
+    pipe = client.pipeline(transaction=False)
+    for message in batch:
+        pipe.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
+    return pipe
 
 
 def _not_published(batch: list[Announcement]) -> None:
@@ -442,13 +445,8 @@ class _Publisher:
             if self._client is None:
                 import redis
 
-                self._client = redis.Redis.from_url(
-                    settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-                )
-            pipe = self._client.pipeline(transaction=False)
-            for message in batch:
-                pipe.publish(channel(message["s"]), _wire(message))
-            pipe.execute()
+                self._client = redis.Redis.from_url(settings.REDIS_URL, **PUBLISH_CONNECTION)
+            _publishing(self._client, batch).execute()
         except Exception:
             _not_published(batch)
 
