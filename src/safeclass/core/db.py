@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Model, QuerySet
 
 log = logging.getLogger(__name__)
@@ -49,34 +50,56 @@ def unique_row[M: Model](queryset: QuerySet[M]) -> M | None:
     return None
 
 
-def insert_parts(
-    instance: Model, computed: Mapping[str, tuple[str, Sequence[Any]]]
-) -> tuple[str, str, list[Any]]:
-    """The column list, the select list and its parameters that store ``instance``
-    the way ``save()`` would (its defaults, ``auto_now_add``), for an
-    ``INSERT INTO table (columns) SELECT values FROM …`` written by hand.
+class InsertTemplate[M: Model]:
+    """How a hand-written ``INSERT INTO table (columns) SELECT values FROM …`` stores
+    a row of ``model`` the way ``save()`` would (its defaults, ``auto_now_add``),
+    worked out once; then, for each row, its instance and its parameters.
 
-    ``computed``: fields (by name) whose value is an SQL expression, with its own
-    parameters, instead of the instance's. The primary key is left to the
-    database. Every concrete field is included, so a field added to the model
-    later is stored here too.
+    ``computed``: fields (by name) whose value is an SQL expression instead of
+    the instance's, with a ``%s`` where the instance's own value goes, if it is
+    used at all. The primary key is left to the database. Every concrete field
+    is included, so a field added to the model later is stored here too.
+
+    Made once per process rather than per row: building the column lists and
+    an instance through the model's keyword constructor (signals, related
+    descriptors) was a noticeable part of the everyday chat message's cost.
     """
-    columns: list[str] = []
-    values: list[str] = []
-    params: list[Any] = []
-    quote = connection.ops.quote_name
-    for field in instance._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(quote(str(field.column)))
-        if field.name in computed:
-            expression, extra = computed[field.name]
-            values.append(expression)
-            params.extend(extra)
-        else:
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
-    return ", ".join(columns), ", ".join(values), params
+
+    def __init__(self, model: type[M], computed: Mapping[str, str]) -> None:
+        self.model = model
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        # Where each field's value comes from when a row does not bring it.
+        self._sources = [
+            (
+                field.name,
+                bool(getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False)),
+                (lambda: None) if field.primary_key else field.get_default,
+            )
+            for field in fields
+        ]
+        stored = [field for field in fields if not field.primary_key]
+        # The fields whose instance value is a parameter, in the statement's order.
+        self._bound = [field for field in stored if "%s" in computed.get(field.name, "%s")]
+        self.columns = ", ".join(quote(str(field.column)) for field in stored)
+        self.values = ", ".join(computed.get(field.name, "%s") for field in stored)
+
+    def instance(self, values: Mapping[str, Any], now: datetime) -> M:
+        """A new instance (not yet stored): ``values`` by field name (a foreign key
+        by its id), each other field its default, and ``now`` for ``auto_now_add``.
+        """
+        row = [
+            values[name] if name in values else (now if stamped else default())
+            for name, stamped, default in self._sources
+        ]
+        return self.model(*row)  # the constructor's quick way: values by position
+
+    def params(self, instance: M) -> list[Any]:
+        """The statement's parameters for ``instance`` (made by :meth:`instance`)."""
+        db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy for every field
+        return [
+            field.get_db_prep_save(getattr(instance, field.attname), db) for field in self._bound
+        ]
 
 
 def select_list(model: type[Model], alias: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -21,7 +22,7 @@ from safeclass.accounts import selectors as account_selectors
 from safeclass.audit.services import audit_record
 from safeclass.core.context import Actor
 from safeclass.core.db import (
-    insert_parts,
+    InsertTemplate,
     instance_from,
     on_conflict_retry,
     select_list,
@@ -368,6 +369,7 @@ class _Insert:
     """The everyday message's statement, and what it stores once it ran."""
 
     sql: str
+    encoded: bytes  # the same statement, as the event loop's connection sends it
     params: list[Any]
     message: ChatMessage
     event: RoomEvent
@@ -381,41 +383,28 @@ class _Insert:
         message.pk, message.seq, event.seq = row
         self.data["id"], self.data["seq"] = message.pk, message.seq
         hub.publish(events.announcement(event))
+        for instance in (message, event):
+            instance._state.adding, instance._state.db = False, connection.alias
         return message
 
 
-def _insert_statement(
-    *, user: Any, view: RoomView, text: str, private: bool, verdict: Verdict
-) -> _Insert:
-    participant, controls = view
-    message = ChatMessage(
-        session_id=controls.session_id,
-        seq=0,
-        sender=user,
-        text=text,
-        status=ChatStatus.DELIVERED,
-        private=private,
-        categories=[str(category) for category in verdict.categories],
-    )
-    data = message_data(message, {user.pk: participant.display_name})
-    event = RoomEvent(
-        session_id=controls.session_id,
-        seq=0,
-        kind="question" if private else "chat",
-        data=data,
-        teachers_only=private,
-    )
-    message_columns, message_values, message_params = insert_parts(
-        message, {"seq": ("room.chat_seq", [])}
-    )
-    event_columns, event_values, event_params = insert_parts(
-        event,
+class _Everyday(NamedTuple):
+    """The everyday message's statement, written once per process."""
+
+    sql: str
+    encoded: bytes
+    message: InsertTemplate[ChatMessage]
+    event: InsertTemplate[RoomEvent]
+
+
+@cache
+def _everyday() -> _Everyday:
+    message = InsertTemplate(ChatMessage, {"seq": "room.chat_seq"})
+    event = InsertTemplate(
+        RoomEvent,
         {
-            "seq": ("room.event_seq", []),
-            "data": (
-                "%s::jsonb || jsonb_build_object('id', message.id, 'seq', room.chat_seq)",
-                [RoomEvent._meta.get_field("data").get_db_prep_save(data, connection)],
-            ),
+            "seq": "room.event_seq",
+            "data": "%s::jsonb || jsonb_build_object('id', message.id, 'seq', room.chat_seq)",
         },
     )
     quote = connection.ops.quote_name
@@ -428,23 +417,57 @@ def _insert_statement(
                             WHERE id = %s AND status <> %s)
          RETURNING chat_seq, event_seq
         ), message AS (
-            INSERT INTO {quote(ChatMessage._meta.db_table)} ({message_columns})
-            SELECT {message_values} FROM room
+            INSERT INTO {quote(ChatMessage._meta.db_table)} ({message.columns})
+            SELECT {message.values} FROM room
             RETURNING id
         ), event AS (
-            INSERT INTO {quote(RoomEvent._meta.db_table)} ({event_columns})
-            SELECT {event_values} FROM room, message
+            INSERT INTO {quote(RoomEvent._meta.db_table)} ({event.columns})
+            SELECT {event.values} FROM room, message
             RETURNING seq
         )
         SELECT message.id, room.chat_seq, event.seq FROM room, message, event
     """  # noqa: S608 - table and column names from the models, values as parameters
+    return _Everyday(sql, sql.encode(), message, event)
+
+
+def _insert_statement(
+    *, user: Any, view: RoomView, text: str, private: bool, verdict: Verdict
+) -> _Insert:
+    participant, controls = view
+    everyday = _everyday()
+    now = timezone.now()
+    message = everyday.message.instance(
+        {
+            "session": controls.session_id,
+            "seq": 0,
+            "sender": user.pk,
+            "text": text,
+            "status": ChatStatus.DELIVERED,
+            "private": private,
+            "categories": [str(category) for category in verdict.categories],
+        },
+        now,
+    )
+    ChatMessage.sender.field.set_cached_value(message, user)
+    data = message_data(message, {user.pk: participant.display_name})
+    event = everyday.event.instance(
+        {
+            "session": controls.session_id,
+            "seq": 0,
+            "kind": "question" if private else "chat",
+            "data": data,
+            "teachers_only": private,
+        },
+        now,
+    )
     guard: list[Any] = [
         controls.pk,
         controls.rules_seq,
         controls.session_id,
         str(SessionStatus.CANCELLED),
     ]
-    return _Insert(sql, [*guard, *message_params, *event_params], message, event, data)
+    params = [*guard, *everyday.message.params(message), *everyday.event.params(event)]
+    return _Insert(everyday.sql, everyday.encoded, params, message, event, data)
 
 
 async def post_on_loop(
@@ -490,7 +513,7 @@ async def post_on_loop(
         if moderation_selectors.mute_end([row[0] for row in rows], policy) is not None:
             return None
     statement = _insert_statement(user=user, view=view, text=text, private=private, verdict=verdict)
-    rows = await database.fetch(statement.sql, statement.params, prepared=True)
+    rows = await database.fetch(statement.encoded, statement.params, prepared=True)
     stored = statement.stored(rows[0] if rows else None)
     if stored is None:
         memo.view = None  # out of date: the usual way reads the room again

@@ -72,9 +72,12 @@ class LoopDatabase:
         return opened
 
     async def fetch(
-        self, sql: str, params: list[Any], *, prepared: bool = False
+        self, sql: str | bytes, params: list[Any], *, prepared: bool = False
     ) -> list[tuple[Any, ...]]:
         """The rows of one statement, committed on its own.
+
+        ``sql`` as bytes in the connection's encoding (UTF-8) for a statement
+        sent over and over: psycopg then need not encode it every time.
 
         ``prepared``: the parameters are sent apart from the statement and
         PostgreSQL keeps its plan after a few runs on a connection (for a
