@@ -42,6 +42,9 @@ Announcement = dict[str, Any]
 LogReader = Callable[[int, int], Awaitable[list[Announcement]]]
 
 ORIGIN = uuid.uuid4().hex  # this process, so it skips its own announcements coming back
+# How this process's announcements begin on the wire ("o" first): they come back from
+# Redis to this process too, and are dropped on sight instead of decoded first.
+_OWN_PREFIX = json.dumps({"o": ORIGIN})[:-1].encode()
 FILL_AFTER = 0.2  # seconds to wait for a missing number before reading the log
 RECONNECT_AFTER = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries to reach Redis again
 PUBLISH_BATCH = 500  # announcements in one round trip to Redis at most
@@ -318,8 +321,11 @@ class Hub:
             if confirmed is not None and not confirmed.done():
                 confirmed.set_result(None)
         elif kind == "message":
+            data = raw["data"]
+            if isinstance(data, bytes) and data.startswith(_OWN_PREFIX):
+                return  # this process's own, handed out when it was stored
             try:
-                message = json.loads(raw["data"])
+                message = json.loads(data)
             except ValueError:
                 log.warning("unreadable room announcement on %s", name)
                 return
@@ -390,7 +396,7 @@ def _publishing(client: Any, batch: list[Announcement]) -> Any:
     caller executes it."""
     pipe = client.pipeline(transaction=False)
     for message in batch:
-        pipe.publish(channel(message["s"]), json.dumps({**message, "o": ORIGIN}))
+        pipe.publish(channel(message["s"]), json.dumps({"o": ORIGIN, **message}))
     return pipe
 
 

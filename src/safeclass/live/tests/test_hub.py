@@ -177,6 +177,38 @@ def test_an_announcement_from_another_process_arrives_through_redis() -> None:
 
 
 @pytest.mark.services
+def test_this_processs_own_announcements_coming_back_from_redis_are_dropped_unread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Redis sends a publisher its own announcements too; the hub handed them out
+    when they were stored, so it drops them on sight, without decoding them."""
+    import redis
+
+    lesson = make_lesson(students=1)
+    first, second = (events.announcement(e) for e in stored(lesson.session, 2))
+    name = hub.channel(lesson.session.pk)
+    own = json.dumps({"o": hub.ORIGIN, **first}).encode()
+    own_unreadable = hub._OWN_PREFIX + b', "q": 1, "p": "{broken'
+    other = json.dumps({**second, "o": "another-process"})
+
+    async def scenario() -> None:
+        room_hub = hub.local(consumers._read_log)
+        pupil = Socket(1)
+        await room_hub.join(lesson.session.pk, pupil)  # returns once subscribed
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for wire in (own, own_unreadable, other):
+            client.publish(name, wire)
+        client.close()
+        assert await pupil.until(1) == [2]
+        await asyncio.sleep(0.1)
+        assert [seq for seq, _frame in pupil.frames] == [2]
+
+    with caplog.at_level(logging.WARNING, logger="safeclass.live.hub"):
+        async_to_sync(scenario)()
+    assert not [r for r in caplog.records if "unreadable" in r.getMessage()]
+
+
+@pytest.mark.services
 def test_after_losing_redis_the_hub_reads_back_what_it_missed(monkeypatch: Any) -> None:
     """An announcement lost while the subscription was down (here: never made at all)
     is read from the log by the reconnected hub, from the last number it handed out."""
