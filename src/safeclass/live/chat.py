@@ -43,7 +43,7 @@ from safeclass.live.models import (
 from safeclass.live.selectors import SessionAccess, can_review_chat, chat_role
 from safeclass.moderation import selectors as moderation_selectors
 from safeclass.moderation import services as moderation_services
-from safeclass.moderation.data import Action, Category, Sender, Verdict
+from safeclass.moderation.data import Action, Category, Policy, Sender, Verdict
 from safeclass.moderation.services import Outcome
 from safeclass.notify import services as notify_services
 
@@ -331,7 +331,13 @@ def _store_quick(
                 break  # the text's own verdict, for the locked way to keep and explain
             if not links_refused(view.controls, role, verdict):
                 stored = _insert(
-                    user=user, view=view, text=text, private=private, assessed=assessed
+                    user=user,
+                    access=access,
+                    view=view,
+                    text=text,
+                    private=private,
+                    role=role,
+                    assessed=assessed,
                 )
                 if stored is not None:
                     break
@@ -351,12 +357,27 @@ def _may_write(view: RoomView, role: Sender, private: bool) -> bool:
 
 
 def _insert(
-    *, user: Any, view: RoomView, text: str, private: bool, assessed: Outcome
+    *,
+    user: Any,
+    access: SessionAccess,
+    view: RoomView,
+    text: str,
+    private: bool,
+    role: Sender,
+    assessed: Outcome,
 ) -> ChatMessage | None:
     """The one statement: the next numbers, the message and its room event, committed
-    together; None when the lesson was cancelled or its rules moved on since ``view``."""
+    together; None when the lesson was cancelled or its rules moved on since ``view``,
+    or a strike given since the sender's were read muted them."""
+    school_id = access.session.school_class.school_id
     statement = _insert_statement(
-        user=user, view=view, text=text, private=private, verdict=assessed.verdict
+        user=user,
+        view=view,
+        text=text,
+        private=private,
+        verdict=assessed.verdict,
+        school_id=school_id,
+        policy=None if role == Sender.TEACHER else moderation_selectors.policy_for(school_id),
     )
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
@@ -415,6 +436,7 @@ def _everyday() -> _Everyday:
              WHERE id = %s AND rules_seq = %s
                AND EXISTS (SELECT 1 FROM {quote(Session._meta.db_table)}
                             WHERE id = %s AND status <> %s)
+               AND NOT {moderation_selectors.muted_condition_sql()}
          RETURNING chat_seq, event_seq
         ), message AS (
             INSERT INTO {quote(ChatMessage._meta.db_table)} ({message.columns})
@@ -431,8 +453,18 @@ def _everyday() -> _Everyday:
 
 
 def _insert_statement(
-    *, user: Any, view: RoomView, text: str, private: bool, verdict: Verdict
+    *,
+    user: Any,
+    view: RoomView,
+    text: str,
+    private: bool,
+    verdict: Verdict,
+    school_id: int,
+    policy: Policy | None,
 ) -> _Insert:
+    """The statement that stores an everyday message, unless the room's rules moved on,
+    the lesson was cancelled or the sender's strikes mute them (``policy``: the
+    school's moderation policy, None when no mute applies)."""
     participant, controls = view
     everyday = _everyday()
     now = timezone.now()
@@ -465,6 +497,9 @@ def _insert_statement(
         controls.rules_seq,
         controls.session_id,
         str(SessionStatus.CANCELLED),
+        *moderation_selectors.muted_condition_params(
+            school_id=school_id, sender_id=user.pk, policy=policy
+        ),
     ]
     params = [*guard, *everyday.message.params(message), *everyday.event.params(event)]
     return _Insert(everyday.sql, everyday.encoded, params, message, event, data)
@@ -484,9 +519,9 @@ async def post_on_loop(
 
     The same checks and the same statement as :func:`_store_quick`, on the room
     the socket remembers, with the school's policy as this process keeps it; a
-    pupil's strikes are read on the same connection. None, with nothing
-    stored, for anything else (no remembered room or kept policy, a verdict
-    other than "allow", a room that changed meanwhile): the caller then posts
+    pupil's strikes are judged by the statement. None, with nothing stored, for
+    anything else (no remembered room or kept policy, a verdict other than
+    "allow", a room that changed meanwhile, a muted pupil): the caller then posts
     it the usual way, which explains or stores the verdict. Raises
     :class:`loopdb.NotSent` when PostgreSQL could not be reached, and any
     other error of the statement that stores the message.
@@ -504,15 +539,17 @@ async def post_on_loop(
     verdict = moderation_services.verdict_under(policy, text=text, sender_role=role, on_roster=True)
     if verdict.action != Action.ALLOW or links_refused(view.controls, role, verdict):
         return None
-    if role != Sender.TEACHER and policy.mute_after > 0:
-        strikes = moderation_selectors.recent_strikes(
-            school_id=school_id, sender=user, policy=policy
-        )
-        sql, params = strikes.query.sql_with_params()
-        rows = await database.fetch(sql, list(params))
-        if moderation_selectors.mute_end([row[0] for row in rows], policy) is not None:
-            return None
-    statement = _insert_statement(user=user, view=view, text=text, private=private, verdict=verdict)
+    # The sender's strikes are judged by the statement itself (it stores nothing
+    # for a muted pupil): one round trip.
+    statement = _insert_statement(
+        user=user,
+        view=view,
+        text=text,
+        private=private,
+        verdict=verdict,
+        school_id=school_id,
+        policy=None if role == Sender.TEACHER else policy,
+    )
     rows = await database.fetch(statement.encoded, statement.params, prepared=True)
     stored = statement.stored(rows[0] if rows else None)
     if stored is None:

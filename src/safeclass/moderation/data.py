@@ -1,5 +1,5 @@
 """What other apps may use of the moderation engine: its vocabulary."""
 
-from safeclass.moderation.engine import Action, Category, Sender, Verdict
+from safeclass.moderation.engine import Action, Category, Policy, Sender, Verdict
 
-__all__ = ["Action", "Category", "Sender", "Verdict"]
+__all__ = ["Action", "Category", "Policy", "Sender", "Verdict"]

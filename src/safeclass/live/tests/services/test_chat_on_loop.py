@@ -128,7 +128,7 @@ def test_a_pupil_muted_by_strikes_is_left_to_the_usual_way(lesson: SimpleNamespa
         socket.send("Thằng Nam ngu như bò")  # held: a strike each
     assert moderation_selectors.muted_until(school_id=school, sender=pupil, policy=policy)
     delivered = ChatMessage.objects.filter(status=ChatStatus.DELIVERED).count()
-    # The strikes were read on the loop's connection: nothing stored there.
+    # The statement on the loop's connection judged the strikes: nothing stored there.
     socket.memo.view = chat._room_as_seen_by(lesson.session.pk, pupil.pk)
     assert on_loop(socket, "Em xin lỗi ạ") is None
     assert ChatMessage.objects.filter(status=ChatStatus.DELIVERED).count() == delivered
