@@ -88,6 +88,35 @@ def test_the_loop_stores_and_announces_what_the_locked_way_does(
     assert numbers == list(range(1, len(numbers) + 1))
 
 
+@pytest.mark.parametrize("who", ["teacher", "pupil"])
+def test_an_everyday_message_on_the_loop_is_one_round_trip(
+    lesson: SimpleNamespace,  # noqa: F811
+    who: str,
+) -> None:
+    """A pupil's strikes are judged by the statement that stores the message, not
+    read before it (CLS-3)."""
+    user = lesson.teacher if who == "teacher" else lesson.world.students[0]
+    socket = Socket(lesson, user)
+    socket.send("Chào cả lớp")
+    sent: list[str] = []
+
+    class Counting(loopdb.LoopDatabase):
+        async def fetch(self, sql: Any, params: list[Any], **kw: Any) -> list[Any]:
+            sent.append(sql.decode() if isinstance(sql, bytes) else sql)
+            return await super().fetch(sql, params, **kw)
+
+    async def run() -> ChatMessage | None:
+        database = Counting()
+        try:
+            return await post_over(database, socket, "Em hiểu rồi ạ")
+        finally:
+            database.close()
+
+    stored = asyncio.run(run())
+    assert stored is not None and stored.seq == 2
+    assert len(sent) == 1 and "chat_seq = chat_seq + 1" in sent[0]
+
+
 @pytest.mark.parametrize("change", [*RESTRICTIONS, "cancelled"])
 def test_a_change_after_the_socket_remembered_the_room_stores_nothing_on_the_loop(
     lesson: SimpleNamespace,  # noqa: F811
