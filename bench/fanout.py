@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/fanout.py [--rooms 25] [--size 40] [--rates 1,5,20]
         [--duration 10] [--stall 3] [--rounds 3] [--json PATH] [--sqlite] [--keep-db]
+        [--deflate]
 
 ``--rooms`` lessons of ``--size`` pupils each (1,000 sockets by default), plus
 one teacher socket per room that posts chat messages at each of ``--rates``
 messages per second for ``--duration`` seconds. Every message's text carries
 its run, room, number and the time it was due to be sent; each pupil's socket
 notes when it arrives. Three servers, one process each, in turn, with the same
-clients (one asyncio process on the same machine, without compression):
+clients (one asyncio process on the same machine, without compression unless
+``--deflate``):
 
 * ceiling: a bare ``websockets`` server in this script that rebroadcasts each
   message to the connections of its room;
@@ -36,6 +38,11 @@ The "server CPU" column is the CPU time the server process used from the first
 message due to the end of the drain, per message it accepted (PostgreSQL's and
 Redis's own processes not counted). Latency on this shared machine swings with
 its spells; CPU per message swings less, and shows what a change costs or saves.
+
+``--deflate``: the clients offer permessage-deflate, as browsers do, and every
+server accepts it (the ceiling's ``websockets`` and uvicorn by default). Each
+copy is then compressed for its own connection, which costs the servers CPU
+that the default run, without compression, does not show.
 
 ``--asynchronous-commit`` is an experiment, not how SafeClass runs: the bench
 database then commits without waiting for the disk (PostgreSQL's
@@ -98,6 +105,11 @@ STALL_AT = 0.3  # of the duration: when the stalling pupil stops reading
 MARK = re.compile(rb"\[#(\d+)-(\d+)-(\d+)-(\d+)\]")
 
 
+# What the clients offer for compression (``--deflate``): None, or "deflate" as a
+# browser does; a one-item list so the option can set it for the whole script.
+CLIENT_COMPRESSION: list[str | None] = [None]
+
+
 def text_of(run: int, room: int, number: int, due_ns: int) -> str:
     return f"Các em đọc câu {number} [#{run}-{room}-{number}-{due_ns}]"
 
@@ -105,7 +117,7 @@ def text_of(run: int, room: int, number: int, due_ns: int) -> str:
 # --- the two servers in this script ----------------------------------------------------------
 
 
-def serve_raw(port: int) -> None:
+def serve_raw(port: int, deflate: bool = False) -> None:
     """The ceiling: rebroadcast each message to every connection on the same path."""
     from websockets.asyncio.server import ServerConnection, broadcast, serve
 
@@ -121,7 +133,8 @@ def serve_raw(port: int) -> None:
             members.discard(connection)
 
     async def main() -> None:
-        async with serve(handler, "127.0.0.1", port, compression=None) as server:
+        compression = "deflate" if deflate else None
+        async with serve(handler, "127.0.0.1", port, compression=compression) as server:
             await server.serve_forever()
 
     _run_loop(main())
@@ -235,7 +248,7 @@ class Pupil:
         self.ws = await connect(
             self.url(after),
             additional_headers=self.headers,
-            compression=None,
+            compression=CLIENT_COMPRESSION[0],
             proxy=None,
             open_timeout=120,
             # Like a browser: answer the server's pings, send none. A client that pings
@@ -714,7 +727,8 @@ def systems_for(
             systems.append(
                 System(
                     "ceiling: bare websockets",
-                    [sys.executable, script, "--serve", "raw", "--port", str(port)],
+                    [sys.executable, script, "--serve", "raw", "--port", str(port)]
+                    + (["--deflate"] if CLIENT_COMPRESSION[0] else []),
                     port,
                     None,
                     lambda session, after, port=port: f"ws://127.0.0.1:{port}/room/{session}",
@@ -892,18 +906,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="experiment: the bench database does not wait for the disk at commit (no target)",
     )
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="clients offer permessage-deflate, as browsers do (the ceiling accepts it too)",
+    )
     parser.add_argument("--serve", choices=["raw", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--prefix", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.serve == "raw":
-        serve_raw(args.port)
+        serve_raw(args.port, args.deflate)
         return 0
     if args.serve == "baseline":
         serve_baseline(args.port, args.redis, args.prefix)
         return 0
 
+    if args.deflate:
+        CLIENT_COMPRESSION[0] = "deflate"
     header = machine_header("Live room fan-out")
     backend = prepare_backend(
         database=args.database, postgres=args.postgres, redis_url=args.redis, sqlite=args.sqlite
@@ -944,6 +965,7 @@ def run(args: argparse.Namespace, header: dict[str, Any], backend: Backend) -> i
         f"{', '.join(map(str, rates))} messages/s per room for {args.duration:g} s each; "
         "every server one process"
         + (f" but SafeClass, {args.workers} uvicorn workers" if args.workers > 1 else "")
+        + ("; clients offer permessage-deflate" if args.deflate else "")
     )
 
     if args.asynchronous_commit:
