@@ -376,8 +376,9 @@ def _insert(
         text=text,
         private=private,
         verdict=assessed.verdict,
+        role=role,
         school_id=school_id,
-        policy=None if role == Sender.TEACHER else moderation_selectors.policy_for(school_id),
+        policy=moderation_selectors.policy_for(school_id),
     )
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
@@ -459,12 +460,13 @@ def _insert_statement(
     text: str,
     private: bool,
     verdict: Verdict,
+    role: Sender,
     school_id: int,
-    policy: Policy | None,
+    policy: Policy,
 ) -> _Insert:
     """The statement that stores an everyday message, unless the room's rules moved on,
-    the lesson was cancelled or the sender's strikes mute them (``policy``: the
-    school's moderation policy, None when no mute applies)."""
+    the lesson was cancelled or the sender's strikes mute them under the school's
+    moderation ``policy`` (a teacher is never muted)."""
     participant, controls = view
     everyday = _everyday()
     now = timezone.now()
@@ -498,7 +500,9 @@ def _insert_statement(
         controls.session_id,
         str(SessionStatus.CANCELLED),
         *moderation_selectors.muted_condition_params(
-            school_id=school_id, sender_id=user.pk, policy=policy
+            school_id=school_id,
+            sender_id=user.pk,
+            policy=None if role == Sender.TEACHER else policy,
         ),
     ]
     params = [*guard, *everyday.message.params(message), *everyday.event.params(event)]
@@ -547,8 +551,9 @@ async def post_on_loop(
         text=text,
         private=private,
         verdict=verdict,
+        role=role,
         school_id=school_id,
-        policy=None if role == Sender.TEACHER else policy,
+        policy=policy,
     )
     rows = await database.fetch(statement.encoded, statement.params, prepared=True)
     stored = statement.stored(rows[0] if rows else None)
