@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
-from safeclass.live import attendance, chat, events, hub, loopdb, selectors
+from safeclass.live import attendance, chat, events, hub, loopdb, selectors, wire
 from safeclass.live.models import ParticipantState
 from safeclass.live.selectors import SessionAccess
 from safeclass.moderation.data import Sender
@@ -163,6 +163,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     stopped = False  # no more writing: being closed, or the connection failed under it
     lobby = False  # waiting for the teacher: told only when they decide
     closer: asyncio.Task[None] | None = None
+    direct: wire.DirectWriter | None = None  # writes a frame at once under uvicorn
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch, less its database clean-up before every message.
@@ -207,6 +208,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # The room's frames go straight to the server (see ``keep_server_send``);
         # without it (a test's communicator), the usual way.
         self.write_frame = self.scope.get(SERVER_SEND) or self.base_send
+        self.direct = wire.direct_writer(self.scope.get(SERVER_SEND))
         try:
             after = max(0, int(query.get("after", ["0"])[0]))
         except ValueError:
@@ -251,6 +253,21 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     def deliver(self, seq: int, frame: str) -> None:
         if self.lobby:
             return  # nothing of the room reaches the lobby
+        if (
+            self.opened
+            and self.direct is not None
+            and seq == self.last_seq + 1
+            and not self.stopped
+            and not self.outbox
+            and self.rewind is None
+            and not self.behind
+            and (self.writer is None or self.writer.done())
+            and self.direct(frame)
+        ):
+            # Nothing of this socket waits to be written before it, and the
+            # connection takes data: written now, with no task (see ``wire``).
+            self.last_seq = seq
+            return
         if len(self.outbox) >= OUTBOX_LIMIT:
             self.behind = True
         else:
