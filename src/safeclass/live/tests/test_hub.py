@@ -358,8 +358,6 @@ def test_an_announcement_stored_on_the_rooms_loop_is_published_from_that_loop(
 def test_a_batch_redis_refuses_on_the_loop_is_logged_and_the_next_ones_still_go_out(
     monkeypatch: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from redis import asyncio as aioredis
-
     lesson = make_lesson(students=1)
     lost, *later = stored_unannounced(monkeypatch, lesson.session, 3)
     client, pubsub = redis_subscriber(lesson.session.pk)
@@ -368,14 +366,12 @@ def test_a_batch_redis_refuses_on_the_loop_is_logged_and_the_next_ones_still_go_
         room_hub = hub.local(consumers._read_log)
         pupil = Socket(1)
         await room_hub.join(lesson.session.pk, pupil)
-        room_hub._publish_client = aioredis.Redis(
-            host="127.0.0.1", port=9, socket_connect_timeout=1
-        )
+        room_hub.publish_url = "redis://127.0.0.1:9/0"  # nothing listens there
         with caplog.at_level(logging.WARNING, logger=hub.__name__):
             hub.publish(events.announcement(lost))
             assert room_hub._publishing is not None
             await room_hub._publishing
-        room_hub._publish_client = None  # Redis is back
+        room_hub.publish_url = settings.REDIS_URL  # Redis is back
         for event in later:
             hub.publish(events.announcement(event))
         found = await asyncio.to_thread(heard, pubsub, 2)
@@ -397,3 +393,88 @@ def stored_unannounced(monkeypatch: Any, session: Any, count: int) -> list[RoomE
     with monkeypatch.context() as quiet:
         quiet.setattr(hub, "publish", lambda message: None)
         return stored(session, count)
+
+
+@pytest.fixture
+def redis_user() -> Any:
+    """A Redis account of the test's own (Redis's ACL): the user name and password to
+    sign in with, and a second account that may not publish."""
+    import redis
+
+    admin = redis.Redis.from_url(settings.REDIS_URL)
+    names = ("safeclass-test-publisher", "safeclass-test-reader")
+    admin.acl_setuser(names[0], enabled=True, passwords=["+mật-khẩu-1"], commands=["+@all"],
+                      keys=["*"], channels=["*"])  # fmt: skip
+    admin.acl_setuser(names[1], enabled=True, passwords=["+mật-khẩu-2"],
+                      commands=["+@all", "-publish"], keys=["*"], channels=["*"])  # fmt: skip
+    try:
+        yield names
+    finally:
+        for name in names:
+            admin.acl_deluser(name)
+        admin.close()
+
+
+def _url_as(user: str, password: str) -> str:
+    from urllib.parse import quote, urlsplit
+
+    parts = urlsplit(settings.REDIS_URL)
+    return f"redis://{quote(user)}:{quote(password)}@{parts.hostname}:{parts.port or 6379}/0"
+
+
+@pytest.mark.services
+def test_the_hubs_publisher_signs_in_as_the_url_says_and_its_announcements_arrive_whole(
+    redis_user: tuple[str, str],
+) -> None:
+    """The hub's own publishing connection (``RedisPublisher``): a signed-in account,
+    three announcements in one write, read by a plain subscriber exactly as made."""
+    lesson = make_lesson(students=1)
+    client, pubsub = redis_subscriber(lesson.session.pk)
+    made = [
+        {"s": lesson.session.pk, "q": n, "p": json.dumps({"n": n, "text": "chào ✓"}), "t": None}
+        for n in (1, 2, 3)
+    ]
+
+    async def scenario() -> None:
+        publisher = await hub.RedisPublisher.connect(
+            _url_as(redis_user[0], "mật-khẩu-1"), timeout=TIMEOUT
+        )
+        try:
+            publisher.publish(made)
+            found = await asyncio.to_thread(heard, pubsub, 3)
+        finally:
+            publisher.close()
+        assert found == [{"o": hub.ORIGIN, **message} for message in made]
+
+    try:
+        async_to_sync(scenario)()
+    finally:
+        pubsub.close()
+        client.close()
+
+
+@pytest.mark.services
+def test_a_wrong_password_or_a_refused_publish_is_said_not_silently_dropped(
+    redis_user: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    lesson = make_lesson(students=1)
+    message = {"s": lesson.session.pk, "q": 1, "p": "{}", "t": None}
+
+    async def scenario() -> None:
+        with pytest.raises(ConnectionError, match="refused the sign-in"):
+            await hub.RedisPublisher.connect(_url_as(redis_user[0], "sai"), timeout=TIMEOUT)
+        reader = await hub.RedisPublisher.connect(
+            _url_as(redis_user[1], "mật-khẩu-2"), timeout=TIMEOUT
+        )
+        try:
+            with caplog.at_level(logging.WARNING, logger=hub.__name__):
+                reader.publish([message])
+                for _ in range(100):  # Redis's answer comes when it comes
+                    if "refused a room announcement" in caplog.text:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            reader.close()
+
+    async_to_sync(scenario)()
+    assert "Redis refused a room announcement: NOPERM" in caplog.text
