@@ -50,6 +50,7 @@ FILL_AFTER = 0.2  # seconds to wait for a missing number before reading the log
 RECONNECT_AFTER = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries to reach Redis again
 PUBLISH_BATCH = 500  # announcements in one round trip to Redis at most
 PUBLISH_CONNECTION: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}  # s
+PUBLISH_BUFFER_LIMIT = 4 * 1024 * 1024  # bytes waiting for Redis before its connection is dropped
 
 
 class Listener(Protocol):
@@ -398,8 +399,15 @@ class RedisPublisher(asyncio.Protocol):
         return publisher
 
     def publish(self, batch: list[Announcement]) -> None:
+        """Write one PUBLISH per announcement. Raises ConnectionError, having written
+        nothing, when the connection is closed or Redis has stopped reading it
+        (``PUBLISH_BUFFER_LIMIT`` bytes wait to be sent): the connection is then
+        closed, and the caller's next announcement opens a new one."""
         if self.transport is None:
             raise ConnectionError("the connection to Redis is closed")
+        if self.transport.get_write_buffer_size() > PUBLISH_BUFFER_LIMIT:
+            self.close()
+            raise ConnectionError("Redis is not reading the publishing connection")
         self.transport.write(
             b"".join(
                 _command(

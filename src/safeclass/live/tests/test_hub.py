@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import threading
+from socket import create_server
 from typing import Any
 
 import pytest
@@ -478,3 +479,39 @@ def test_a_wrong_password_or_a_refused_publish_is_said_not_silently_dropped(
 
     async_to_sync(scenario)()
     assert "Redis refused a room announcement: NOPERM" in caplog.text
+
+
+def test_a_redis_that_stops_reading_gets_its_connection_dropped_not_the_servers_memory(
+    monkeypatch: Any,
+) -> None:
+    """A peer that accepts the publishing connection and never reads it (as a Redis
+    frozen in the middle of a lesson would): the publisher refuses, having written
+    nothing more, once the limit waits in its buffer, and closes the connection."""
+    monkeypatch.setattr(hub, "PUBLISH_BUFFER_LIMIT", 256 * 1024)
+    silent = create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    message = {"s": 1, "q": 1, "p": json.dumps({"text": "x" * 4_000}), "t": None}
+
+    async def scenario() -> int:
+        publisher = await hub.RedisPublisher.connect(f"redis://127.0.0.1:{port}/0", timeout=TIMEOUT)
+        written = 0
+        refused: ConnectionError | None = None
+        while written < 100_000:  # 400 MB at most: far beyond any socket buffer
+            try:
+                publisher.publish([message])
+            except ConnectionError as error:
+                refused = error
+                break
+            written += 1
+            await asyncio.sleep(0)  # let the loop try to send
+        assert refused is not None
+        assert "not reading" in str(refused)
+        assert publisher.transport is None or publisher.transport.is_closing()
+        assert not publisher.open
+        return written
+
+    try:
+        written = async_to_sync(scenario)()
+    finally:
+        silent.close()
+    assert 0 < written < 100_000
