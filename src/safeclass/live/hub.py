@@ -384,18 +384,22 @@ class RedisPublisher(asyncio.Protocol):
             )
         transport, _ = await asyncio.wait_for(opening, timeout)
         password = options.get("password")
-        if password:
-            user = options.get("username")
-            publisher._greeted = loop.create_future()
+        if not password:
+            return publisher
+        user = options.get("username")
+        publisher._greeted = loop.create_future()
+        try:
             transport.write(
                 _command(b"AUTH", *([user.encode()] if user else []), password.encode())
             )
             answer = await asyncio.wait_for(publisher._greeted, timeout)
             if not answer.startswith(b"+"):
-                publisher.close()
                 raise ConnectionError(
                     f"Redis refused the sign-in: {answer.decode(errors='replace')}"
                 )
+        except BaseException:
+            publisher.close()  # not left open behind a failed sign-in
+            raise
         return publisher
 
     def publish(self, batch: list[Announcement]) -> None:
@@ -458,9 +462,10 @@ def _tls(options: dict[str, Any]) -> ssl.SSLContext:
     """The TLS context for a ``rediss://`` URL, with its ``ssl_cert_reqs`` and
     ``ssl_ca_certs`` as redis-py reads them."""
     context = ssl.create_default_context(cafile=options.get("ssl_ca_certs"))
-    if str(options.get("ssl_cert_reqs", "required")).lower() in {"none", "optional"}:
+    wanted = str(options.get("ssl_cert_reqs", "required")).lower()
+    if wanted in {"none", "optional"}:
         context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+        context.verify_mode = ssl.CERT_NONE if wanted == "none" else ssl.CERT_OPTIONAL
     return context
 
 

@@ -515,3 +515,24 @@ def test_a_redis_that_stops_reading_gets_its_connection_dropped_not_the_servers_
     finally:
         silent.close()
     assert 0 < written < 100_000
+
+
+@pytest.mark.parametrize(
+    ("query", "verify", "hostname"),
+    [
+        ("", "CERT_REQUIRED", True),
+        ("?ssl_cert_reqs=required", "CERT_REQUIRED", True),
+        ("?ssl_cert_reqs=optional", "CERT_OPTIONAL", False),
+        ("?ssl_cert_reqs=none", "CERT_NONE", False),
+    ],
+)
+def test_a_rediss_url_checks_the_servers_certificate_as_redis_py_would(
+    query: str, verify: str, hostname: bool
+) -> None:
+    import ssl
+
+    from redis.connection import parse_url
+
+    context = hub._tls(parse_url(f"rediss://redis.truong.example:6380/0{query}"))
+    assert context.verify_mode == getattr(ssl, verify)
+    assert context.check_hostname is hostname
