@@ -46,6 +46,13 @@ ORIGIN = uuid.uuid4().hex  # this process, so it skips its own announcements com
 # How this process's announcements begin on the wire ("o" first): they come back from
 # Redis to this process too, and are dropped on sight instead of decoded first.
 _OWN_PREFIX = json.dumps({"o": ORIGIN})[:-1].encode()
+
+
+def _on_the_wire(message: Announcement) -> bytes:
+    """An announcement as published on Redis: marked as this process's, origin first."""
+    return json.dumps({"o": ORIGIN, **message}).encode()
+
+
 FILL_AFTER = 0.2  # seconds to wait for a missing number before reading the log
 RECONNECT_AFTER = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries to reach Redis again
 PUBLISH_BATCH = 500  # announcements in one round trip to Redis at most
@@ -417,7 +424,7 @@ class RedisPublisher(asyncio.Protocol):
                 _command(
                     b"PUBLISH",
                     channel(message["s"]).encode(),
-                    json.dumps({"o": ORIGIN, **message}).encode(),
+                    _on_the_wire(message),
                 )
                 for message in batch
             )
@@ -532,7 +539,7 @@ def _publishing(client: Any, batch: list[Announcement]) -> Any:
     caller executes it."""
     pipe = client.pipeline(transaction=False)
     for message in batch:
-        pipe.publish(channel(message["s"]), json.dumps({"o": ORIGIN, **message}))
+        pipe.publish(channel(message["s"]), _on_the_wire(message))
     return pipe
 
 
