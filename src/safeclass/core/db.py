@@ -115,7 +115,14 @@ def instance_from[M: Model](model: type[M], values: Sequence[Any]) -> M:
     fields = model._meta.concrete_fields
     converted = []
     for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
+        # The backend's converters first (SQLite's dates and times), then the
+        # field's own, as a query applies them.
+        column = field.get_col(model._meta.db_table)
+        converters = [
+            *connection.ops.get_db_converters(column),
+            *field.get_db_converters(connection),
+        ]
+        for converter in converters:
+            value = converter(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [field.attname for field in fields], converted)

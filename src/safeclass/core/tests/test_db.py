@@ -98,3 +98,32 @@ def test_every_concrete_field_but_the_key_is_a_column() -> None:
     # A computed column without ``%s`` takes no parameter of the instance's.
     made = template.instance({"session": 1, "sender": 1, "text": "x"}, timezone.now())
     assert len(template.params(made)) == len(stored) - 1
+
+
+def test_a_row_read_by_hand_becomes_the_same_instance_the_orm_reads(
+    lesson: SimpleNamespace,
+) -> None:
+    """``instance_from`` over ``select_list`` converts every column as a query does,
+    on SQLite too (dates and times come back as text there, JSON as a string)."""
+    from safeclass.core.db import instance_from, select_list
+
+    message = ChatMessage.objects.create(
+        session=lesson.session,
+        seq=1,
+        sender=lesson.teacher,
+        text="Chào các em",
+        status=ChatStatus.DELIVERED,
+        categories=["link"],
+    )
+    table = connection.ops.quote_name(ChatMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select_list(ChatMessage, 'm')} FROM {table} m WHERE m.id = %s",
+            [message.pk],
+        )
+        row = cursor.fetchone()
+    by_hand = instance_from(ChatMessage, row)
+    read = ChatMessage.objects.get(pk=message.pk)
+    assert by_hand.pk == read.pk
+    assert columns(by_hand) == columns(read)
+    assert by_hand.created_at.tzinfo is not None and by_hand.categories == ["link"]
