@@ -335,6 +335,16 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name} in {self.session_id}"
 
+    # The room page lists everyone with these: ``get_role_display`` would build a
+    # dictionary of the translated choices again for every row.
+    @property
+    def role_label(self) -> str:
+        return str(RoomRole(self.role).label)
+
+    @property
+    def state_label(self) -> str:
+        return str(ParticipantState(self.state).label)
+
 
 class Presence(models.Model):
     """One stretch of time a participant was connected (TRK-1: attendance)."""

@@ -123,6 +123,10 @@ def test_a_room_entry_reads_the_place_and_the_current_rules_in_one_query() -> No
         enrollment, accepted = enrollment_for_entry(student, school_class)
     assert len(queries.captured_queries) == 1
     assert enrollment is not None and enrollment.student == student and accepted is False
+    # The same place, field by field, as the ORM reads it.
+    read = Enrollment.objects.get(pk=enrollment.pk)
+    for field in Enrollment._meta.concrete_fields:
+        assert getattr(enrollment, field.attname) == getattr(read, field.attname)
     version = current_rules(school_class)
     # The parent's acceptance and a classmate's are not the student's own.
     rules_accept(actor=Actor(user=world.parents[0]), version=version, student=student)
