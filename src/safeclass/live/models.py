@@ -303,6 +303,10 @@ class RoomControls(models.Model):
         return f"controls of {self.session_id}"
 
 
+_ROLE_LABELS = dict(RoomRole.choices)  # value: its label, translated when shown
+_STATE_LABELS = dict(ParticipantState.choices)
+
+
 class Participant(models.Model):
     """One person's place in one lesson: admitted, waiting, denied or removed."""
 
@@ -336,14 +340,15 @@ class Participant(models.Model):
         return f"{self.display_name} in {self.session_id}"
 
     # The room page lists everyone with these: ``get_role_display`` would build a
-    # dictionary of the translated choices again for every row.
+    # dictionary of the translated choices again for every row. An unknown value
+    # shows as itself, as it does there.
     @property
     def role_label(self) -> str:
-        return str(RoomRole(self.role).label)
+        return str(_ROLE_LABELS.get(self.role, self.role))
 
     @property
     def state_label(self) -> str:
-        return str(ParticipantState(self.state).label)
+        return str(_STATE_LABELS.get(self.state, self.state))
 
 
 class Presence(models.Model):

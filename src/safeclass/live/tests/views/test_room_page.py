@@ -111,3 +111,21 @@ def test_a_long_chat_opens_with_its_latest_messages_and_a_way_to_the_whole_chat(
     assert 'data-testid="chat-earlier"' in page
     assert 'data-testid="chat-earlier"' not in exactly
     assert 'data-testid="chat-earlier"' not in short
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_participant_badges_read_as_the_models_own_choices(language: str) -> None:
+    """ACC-3: the role badge on every row (and a state badge for teachers) is the
+    translated label of the model's choice, the same as ``get_role_display``."""
+    lesson = make_lesson(students=1)
+    participant = Participant(session=lesson.session, user=lesson.teacher, role="student")
+    with translation.override(language):
+        for role in ("teacher", "student", "guest", "unknown"):
+            participant.role = role
+            assert participant.role_label == participant.get_role_display()
+        for state in [*ParticipantState.values, "unknown"]:
+            participant.state = state
+            assert participant.state_label == participant.get_state_display()
+    with translation.override("vi"):
+        participant.role = "guest"
+        assert participant.role_label != "Guest"  # translated, not the English source
