@@ -183,7 +183,7 @@ async def _answer(pgconn: Any) -> Any:
     loop = asyncio.get_running_loop()
     while pgconn.flush():  # the rest of the command did not fit the socket's buffer
         writable = loop.create_future()
-        loop.add_writer(pgconn.socket, writable.set_result, None)
+        loop.add_writer(pgconn.socket, _settle, writable)
         try:
             await writable
         finally:
@@ -203,7 +203,8 @@ async def _answer(pgconn: Any) -> Any:
                 results.append(result)
         except Exception as error:  # the connection failed under it
             if not answered.done():
-                answered.set_exception(psycopg.OperationalError(str(error)))
+                failure = error if isinstance(error, psycopg.Error) else None
+                answered.set_exception(failure or psycopg.OperationalError(str(error)))
 
     fileno = pgconn.socket
     loop.add_reader(fileno, readable)
@@ -211,6 +212,11 @@ async def _answer(pgconn: Any) -> Any:
         return await answered
     finally:
         loop.remove_reader(fileno)
+
+
+def _settle(waiting: asyncio.Future[None]) -> None:
+    if not waiting.done():
+        waiting.set_result(None)
 
 
 def _checked(result: Any, used: Any) -> Any:

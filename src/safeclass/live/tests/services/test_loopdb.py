@@ -103,3 +103,16 @@ def test_a_placeholder_other_than_s_is_refused_before_it_is_sent() -> None:
 
     with pytest.raises(ValueError, match="unsupported placeholder"):
         run(scenario)
+
+
+def test_a_statement_larger_than_the_sockets_buffer_is_sent_whole() -> None:
+    """The rest of a long statement goes out as the connection takes it (a picture's
+    worth of text is far more than a socket's buffer)."""
+    text = "Bài tập về nhà: " + "x" * (16 * 1024 * 1024)
+
+    async def scenario(database: loopdb.LoopDatabase) -> list[tuple[Any, ...]]:
+        return await database.fetch("SELECT length(%s), md5(%s)", [text, text], prepared=True)
+
+    import hashlib
+
+    assert run(scenario) == [(len(text), hashlib.md5(text.encode()).hexdigest())]  # noqa: S324
