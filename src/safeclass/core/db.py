@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Model, QuerySet
@@ -112,17 +113,33 @@ def select_list(model: type[Model], alias: str) -> str:
 def instance_from[M: Model](model: type[M], values: Sequence[Any]) -> M:
     """An instance of ``model`` from the values of its :func:`select_list`, converted
     as a query would convert them."""
-    fields = model._meta.concrete_fields
+    reading = _reading(model)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        # The backend's converters first (SQLite's dates and times), then the
-        # field's own, as a query applies them.
+    for (column, converters), value in zip(reading.columns, values, strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, reading.attnames, converted)
+
+
+class _Reading(NamedTuple):
+    columns: list[tuple[Any, list[Callable[..., Any]]]]  # each column and its converters
+    attnames: list[str]
+
+
+@cache
+def _reading(model: type[Model]) -> _Reading:
+    """How :func:`instance_from` reads each column of ``model``, worked out once per
+    process (it reads a row on every room entry and chat message): the backend's
+    converters first (SQLite's dates and times), then the field's own, as a query
+    applies them."""
+    fields = model._meta.concrete_fields
+    columns = []
+    for field in fields:
         column = field.get_col(model._meta.db_table)
         converters = [
             *connection.ops.get_db_converters(column),
             *field.get_db_converters(connection),
         ]
-        for converter in converters:
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+        columns.append((column, converters))
+    return _Reading(columns, [field.attname for field in fields])
