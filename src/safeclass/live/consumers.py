@@ -26,7 +26,9 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.core.exceptions import SynchronousOnlyOperation
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
@@ -164,6 +166,28 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     lobby = False  # waiting for the teacher: told only when they decide
     closer: asyncio.Task[None] | None = None
     direct: wire.DirectWriter | None = None  # writes a frame at once under uvicorn
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' own, reading the client's frames in the socket's own task.
+
+        With no channel layer, Channels waits for each frame through
+        ``await_many_dispatch``: a new task for every frame and an
+        ``asyncio.wait`` around it, on the path of every chat message, and a
+        pending task and waiter kept by every quiet socket. Here the socket
+        awaits the server's ``receive`` itself, one frame after the other as
+        before. Should a channel layer be configured, Channels' own way is kept.
+        """
+        if get_channel_layer(self.channel_layer_alias) is not None:
+            await super().__call__(scope, receive, send)
+            return
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch, less its database clean-up before every message.

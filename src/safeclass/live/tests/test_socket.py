@@ -487,3 +487,36 @@ def test_a_message_announced_on_the_rooms_loop_is_written_to_every_socket_at_onc
             await pupil.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize("channel_layer", [None, "channels.layers.InMemoryChannelLayer"])
+def test_a_socket_answers_its_frames_in_order_and_ends_with_the_connection(
+    channel_layer: str | None, settings: Any
+) -> None:
+    """The socket reads the client's frames itself when no channel layer is set,
+    and through Channels' own dispatch when one is: either way each frame is
+    answered in the order sent, and the socket's task ends when the client goes
+    (architecture §6)."""
+    if channel_layer is not None:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": channel_layer}}
+    lesson = make_lesson()
+    enter(lesson, lesson.teacher)
+    session_id = lesson.session.pk
+
+    async def scenario() -> None:
+        teacher = socket(session_id, lesson.teacher)
+        assert (await teacher.connect(timeout=TIMEOUT))[0]
+        for text in ("Câu một", "Câu hai", "Câu ba"):
+            await teacher.send_json_to({"type": "chat", "text": text})
+        numbers: list[int] = []
+        while len(numbers) < 3:
+            answer = await teacher.receive_json_from(timeout=TIMEOUT)
+            if answer["type"] == "chat_result":
+                assert answer["ok"] is True
+                numbers.append(answer["seq"])
+        assert numbers == sorted(numbers) and len(set(numbers)) == 3
+        await teacher.disconnect()  # fails if the socket's task does not end
+
+    async_to_sync(scenario)()
+    stored = ChatMessage.objects.filter(session_id=session_id).order_by("seq")
+    assert list(stored.values_list("text", flat=True)) == ["Câu một", "Câu hai", "Câu ba"]
