@@ -103,6 +103,16 @@ STALL_AT = 0.3  # of the duration: when the stalling pupil stops reading
 # "[#run-room-number-due]": ASCII, so it survives JSON escaping and can be found
 # in the raw frame; the moderation engine lets it through (checked at start).
 MARK = re.compile(rb"\[#(\d+)-(\d+)-(\d+)-(\d+)\]")
+# An event frame begins with its number ({"type": "event", "seq": 12, …}): read from
+# there, the client need not parse the whole frame, 40 times a message, in the one
+# process that reads for every pupil (a browser parses only its own).
+EVENT_SEQ = re.compile(rb'\{"type": "event", "seq": (\d+)[,}]')
+
+
+def seq_of(frame: bytes) -> int:
+    """The number of an event frame."""
+    found = EVENT_SEQ.match(frame)
+    return int(found.group(1)) if found else int(json.loads(frame)["seq"])
 
 
 # What the clients offer for compression (``--deflate``): None, or "deflate" as a
@@ -273,7 +283,7 @@ class Pupil:
     async def read(self, bench: Bench, frame: bytes, now: int) -> None:
         """One frame this pupil read at ``now``: a message's copy, maybe; then maybe stall."""
         if bench.tracks_seq and frame.startswith(b'{"type": "event"'):
-            self.last_seq = max(self.last_seq, int(json.loads(frame)["seq"]))
+            self.last_seq = max(self.last_seq, seq_of(frame))
         found = MARK.search(frame)
         if found is not None:
             bench.record(self, found, now)
