@@ -12,6 +12,14 @@ year. Each server process keeps its own copy for ``seconds``:
 
 Use it only for values where a few seconds' delay in another process is
 harmless, and never for anything that decides access.
+
+An event loop never reads the database itself: it looks at the copy
+(:meth:`ProcessMemo.peek`) and has the key read on a thread
+(:meth:`ProcessMemo.refresh`), one read a key at a time. Asked in the copy's
+last ``AHEAD`` of its time, it reads before the copy expires, so callers that
+keep coming never find it expired. (Before, every lesson's chat message went
+the long way, a locked transaction on a thread, from the moment a copy expired
+until one of them had read it again.)
 """
 
 from __future__ import annotations
@@ -19,11 +27,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from typing import Any
 
 from django.db import transaction
 
 _MEMOS: list[ProcessMemo[Any, Any]] = []
+
+# The share of a copy's time, at its end, in which a refresh is due (see refresh).
+AHEAD = 0.2
+
+# Runs a call away from the event loop (on a database thread) and gives its future.
+Submit = Callable[[Callable[[], Any]], "Future[Any]"]
 
 
 class ProcessMemo[K: Hashable, V]:
@@ -35,14 +50,18 @@ class ProcessMemo[K: Hashable, V]:
         self._kept: dict[K, tuple[float, V]] = {}
         self._changing: set[K] = set()
         self._generation = 0  # moves on every change: a read that raced one is not kept
+        self._refreshing: dict[K, Future[V]] = {}  # reads started by refresh(), not done
         self._lock = threading.Lock()
         _MEMOS.append(self)
 
     def __call__(self, key: K) -> V:
-        now = time.monotonic()
         kept = self._kept.get(key)
-        if kept is not None and now - kept[0] < self.seconds:
+        if kept is not None and time.monotonic() - kept[0] < self.seconds:
             return kept[1]
+        return self._read_and_keep(key)
+
+    def _read_and_keep(self, key: K) -> V:
+        now = time.monotonic()
         generation = self._generation
         value = self.read(key)
         with self._lock:
@@ -56,6 +75,32 @@ class ProcessMemo[K: Hashable, V]:
         if kept is not None and time.monotonic() - kept[0] < self.seconds:
             return kept[1]
         return None
+
+    def refresh_due(self, key: K) -> bool:
+        """Whether ``key`` is unkept, expired or in the last ``AHEAD`` of its time."""
+        kept = self._kept.get(key)
+        return kept is None or time.monotonic() - kept[0] >= self.seconds * (1 - AHEAD)
+
+    def refresh(self, key: K, submit: Submit) -> Future[V]:
+        """Read ``key`` afresh through ``submit`` (away from the caller's event loop)
+        and keep it as :meth:`__call__` would; the read's future.
+
+        One read a key at a time: asked again before it is done, the same
+        future. A read that fails keeps nothing and is not retried by itself.
+        """
+        with self._lock:
+            pending = self._refreshing.get(key)
+            if pending is not None:
+                return pending
+            pending = submit(lambda: self._read_and_keep(key))
+            self._refreshing[key] = pending
+        pending.add_done_callback(lambda done: self._refreshed(key, done))
+        return pending
+
+    def _refreshed(self, key: K, done: Future[V]) -> None:
+        with self._lock:
+            if self._refreshing.get(key) is done:
+                del self._refreshing[key]
 
     def changed(self, key: K) -> None:
         """The caller's transaction changes what ``read(key)`` returns."""

@@ -7,6 +7,8 @@ message that the teacher approves appears where it was said.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -30,6 +32,7 @@ from safeclass.core.db import (
 )
 from safeclass.core.errors import Forbidden, NotFound, ServiceError
 from safeclass.core.files import store_bytes
+from safeclass.core.memo import Submit
 from safeclass.live import events, hub, loopdb, room
 from safeclass.live.models import (
     ChatMessage,
@@ -46,6 +49,8 @@ from safeclass.moderation import services as moderation_services
 from safeclass.moderation.data import Action, Category, Policy, Sender, Verdict
 from safeclass.moderation.services import Outcome
 from safeclass.notify import services as notify_services
+
+log = logging.getLogger(__name__)
 
 MAX_LENGTH = 1000
 _STATUS_OF = {
@@ -518,13 +523,15 @@ async def post_on_loop(
     role: Sender,
     memo: RoomMemo,
     database: loopdb.LoopDatabase,
+    submit: Submit,
 ) -> ChatMessage | None:
     """An everyday message from a room socket, stored on the event loop itself.
 
     The same checks and the same statement as :func:`_store_quick`, on the room
-    the socket remembers, with the school's policy as this process keeps it; a
-    pupil's strikes are judged by the statement. None, with nothing stored, for
-    anything else (no remembered room or kept policy, a verdict other than
+    the socket remembers, with the school's policy as this process keeps it
+    (read through ``submit``, on a database thread, when it is due: see
+    :func:`_kept_policy`); a pupil's strikes are judged by the statement. None,
+    with nothing stored, for anything else (no remembered room or policy, a verdict other than
     "allow", a room that changed meanwhile, a muted pupil): the caller then posts
     it the usual way, which explains or stores the verdict. Raises
     :class:`loopdb.NotSent` when PostgreSQL could not be reached, and any
@@ -537,7 +544,7 @@ async def post_on_loop(
     if not _may_write(view, role, private):
         return None
     school_id = access.session.school_class.school_id
-    policy = moderation_selectors.policy_for.peek(school_id)
+    policy = await _kept_policy(school_id, submit)
     if policy is None:
         return None
     verdict = moderation_services.verdict_under(policy, text=text, sender_role=role, on_roster=True)
@@ -560,6 +567,32 @@ async def post_on_loop(
     if stored is None:
         memo.view = None  # out of date: the usual way reads the room again
     return stored
+
+
+async def _kept_policy(school_id: int, submit: Submit) -> Policy | None:
+    """The school's moderation policy as this process keeps it, for the event loop.
+
+    When the copy is due (``ProcessMemo.refresh_due``) it is read again through
+    ``submit``, one read at a time: a copy in its last seconds is still used and
+    the read only keeps it fresh for the messages after; with no fresh copy the
+    loop waits for that read (a thread's query, where the message sent down the
+    usual way took a locked transaction, and every other lesson's message of
+    that moment took it too). None if the read failed: the usual way reads it
+    again or explains.
+    """
+    memo = moderation_selectors.policy_for
+    policy = memo.peek(school_id)
+    if policy is not None and not memo.refresh_due(school_id):
+        return policy
+    pending = memo.refresh(school_id, submit)
+    if policy is not None:
+        return policy
+    try:
+        # Shielded: a socket closed meanwhile must not cancel the read others wait for.
+        return await asyncio.shield(asyncio.wrap_future(pending))
+    except Exception:
+        log.warning("moderation policy of school %s not read", school_id, exc_info=True)
+        return None
 
 
 def _room_as_seen_by(session_id: int, user_id: int) -> RoomView | None:

@@ -20,7 +20,8 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,7 +31,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.core.exceptions import SynchronousOnlyOperation
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections
 from django.utils.translation import gettext as _
 
 from safeclass.core.context import Actor
@@ -52,6 +53,20 @@ _DATABASE_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="room-d
 
 def _db(function: Any) -> Any:
     return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_DATABASE_THREADS)
+
+
+def on_database_thread(call: Callable[[], Any]) -> Future[Any]:
+    """``call`` on one of ``_DATABASE_THREADS`` as ``_db`` runs it (stale connections
+    closed before and after), with no coroutine to await: its future."""
+    return _DATABASE_THREADS.submit(_tidied, call)
+
+
+def _tidied(call: Callable[[], Any]) -> Any:
+    close_old_connections()
+    try:
+        return call()
+    finally:
+        close_old_connections()
 
 
 log = logging.getLogger(__name__)
@@ -417,6 +432,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 role=role,
                 memo=memo,
                 database=loopdb.local(),
+                submit=on_database_thread,
             )
         except (loopdb.NotSent, SynchronousOnlyOperation):
             return None  # nothing was stored: the usual way

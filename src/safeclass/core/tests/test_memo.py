@@ -4,6 +4,9 @@ that is rolled back is never kept (ACC-6, CLS-3, architecture §6)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -122,4 +125,98 @@ def test_forget_all_reads_every_memo_afresh(store: Store, memo: Any) -> None:
     memo(1)
     store.values[1] = "new"
     forget_all()
+    assert memo(1) == "new"
+
+
+class Submitted:
+    """A stand-in for a database thread that runs each call only when told to."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Callable[[], Any], Future[Any]]] = []
+
+    def __call__(self, call: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.calls.append((call, future))
+        return future
+
+    def run_all(self) -> None:
+        calls, self.calls = self.calls, []
+        for call, future in calls:
+            try:
+                future.set_result(call())
+            except Exception as error:  # handed to whoever waits, as an executor does
+                future.set_exception(error)
+
+
+def age(memo: Any, key: int, seconds: float) -> None:
+    """Make the kept copy of ``key`` look ``seconds`` old."""
+    _kept_at, value = memo._kept[key]
+    memo._kept[key] = (time.monotonic() - seconds, value)
+
+
+def test_a_refresh_is_due_unkept_and_in_the_copys_last_seconds(store: Store, memo: Any) -> None:
+    """An event loop has the copy read again before it expires (CLS-1, architecture §6)."""
+    assert memo.refresh_due(1)
+    memo(1)
+    assert not memo.refresh_due(1)
+    age(memo, 1, memo.seconds * (1 - memo_module.AHEAD) - 1)
+    assert not memo.refresh_due(1)
+    age(memo, 1, memo.seconds * (1 - memo_module.AHEAD) + 1)
+    assert memo.refresh_due(1)
+    assert memo.peek(1) == "old"  # still fresh: used while it is read again
+    age(memo, 1, memo.seconds + 1)
+    assert memo.refresh_due(1) and memo.peek(1) is None
+
+
+def test_a_refresh_reads_once_at_a_time_through_submit_and_keeps_it(
+    store: Store, memo: Any
+) -> None:
+    submit = Submitted()
+    first = memo.refresh(1, submit)
+    again = memo.refresh(1, submit)
+    assert again is first and len(submit.calls) == 1
+    assert store.reads == 0  # nothing read on the caller's thread
+    assert memo.peek(1) is None
+    store.values[1] = "new"
+    submit.run_all()
+    assert first.result() == "new" and store.reads == 1
+    assert memo.peek(1) == "new" and not memo.refresh_due(1)
+    # Done: the next refresh is a read of its own.
+    later = memo.refresh(1, submit)
+    assert later is not first and len(submit.calls) == 1
+
+
+def test_a_failed_refresh_keeps_nothing_and_the_next_one_reads_again(
+    store: Store, memo: Any
+) -> None:
+    submit = Submitted()
+    del store.values[1]
+    failed = memo.refresh(1, submit)
+    submit.run_all()
+    assert isinstance(failed.exception(), KeyError)
+    assert memo.peek(1) is None
+    store.values[1] = "back"
+    retried = memo.refresh(1, submit)
+    assert retried is not failed
+    submit.run_all()
+    assert retried.result() == "back" and memo.peek(1) == "back"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_that_raced_a_change_is_not_kept(store: Store, memo: Any) -> None:
+    """As for a read of the caller's own: its value may be the old one."""
+
+    def racing_read(key: int) -> str:
+        value = store.values[key]
+        store.values[key] = "new"
+        memo.changed(key)  # outside a transaction: committed at once
+        return value
+
+    memo.read = racing_read
+    submit = Submitted()
+    pending = memo.refresh(1, submit)
+    submit.run_all()
+    assert pending.result() == "old"
+    assert memo.peek(1) is None  # used once by whoever waited, not kept
+    memo.read = store.read
     assert memo(1) == "new"

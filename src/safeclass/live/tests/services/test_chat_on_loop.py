@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from concurrent.futures import Future
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
+from safeclass.core import memo as memo_module
 from safeclass.core.context import Actor
-from safeclass.live import chat, events, hub, loopdb, services
+from safeclass.live import chat, consumers, events, hub, loopdb, services
 from safeclass.live.models import ChatMessage, ChatStatus, RoomEvent
 from safeclass.live.tests.services.test_chat_quick import (
     RESTRICTIONS,
@@ -45,6 +48,7 @@ async def post_over(
         role=socket.role,
         memo=socket.memo,
         database=database,
+        submit=consumers.on_database_thread,
     )
 
 
@@ -164,14 +168,80 @@ def test_a_pupil_muted_by_strikes_is_left_to_the_usual_way(lesson: SimpleNamespa
     assert "cannot write in the chat until" in socket.refused("Em xin lỗi ạ")
 
 
-def test_without_a_kept_policy_the_loop_leaves_the_message(
+def test_without_a_kept_policy_the_loop_has_it_read_on_a_thread_and_stores(
+    lesson: SimpleNamespace,  # noqa: F811
+) -> None:
+    """The policy expired (or was never read in this process): the loop waits for
+    one read of it on a database thread, not for the long way (CLS-1)."""
+    socket = Socket(lesson, lesson.teacher)
+    socket.send("Chào cả lớp")
+    school_id = lesson.world.school.pk
+    moderation_selectors.policy_for.forget()
+    stored = on_loop(socket, "Chúng ta bắt đầu nhé")
+    assert stored is not None and stored.seq == 2
+    assert moderation_selectors.policy_for.peek(school_id) is not None  # kept for the next
+
+
+def test_a_policy_in_its_last_seconds_is_used_and_read_again_for_the_next_messages(
+    lesson: SimpleNamespace,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    socket = Socket(lesson, lesson.teacher)
+    socket.send("Chào cả lớp")
+    school_id = lesson.world.school.pk
+    memo = moderation_selectors.policy_for
+    _kept_at, policy = memo._kept[school_id]
+    ageing = time.monotonic() - memo.seconds * (1 - memo_module.AHEAD) - 1
+    memo._kept[school_id] = (ageing, policy)
+    reads: list[int] = []
+    real_read = memo.read
+
+    def counted(key: int) -> Any:
+        reads.append(key)
+        return real_read(key)
+
+    monkeypatch.setattr(memo, "read", counted)
+    stored = on_loop(socket, "Chúng ta bắt đầu nhé")
+    assert stored is not None and stored.seq == 2
+    deadline = time.monotonic() + 10
+    while memo._kept[school_id][0] == ageing and time.monotonic() < deadline:
+        time.sleep(0.01)  # the read runs on a database thread after the message
+    assert reads == [school_id]
+    assert not memo.refresh_due(school_id)
+
+
+def test_a_policy_that_cannot_be_read_leaves_the_message_to_the_usual_way(
     lesson: SimpleNamespace,  # noqa: F811
 ) -> None:
     socket = Socket(lesson, lesson.teacher)
     socket.send("Chào cả lớp")
     moderation_selectors.policy_for.forget()
-    assert on_loop(socket, "Chúng ta bắt đầu nhé") is None
+
+    def failing(call: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_exception(DatabaseError("the database went away"))
+        return future
+
+    async def run() -> ChatMessage | None:
+        database = loopdb.LoopDatabase()
+        try:
+            return await chat.post_on_loop(
+                user=socket.user,
+                access=socket.access,
+                text="Chúng ta bắt đầu nhé",
+                private=False,
+                role=socket.role,
+                memo=socket.memo,
+                database=database,
+                submit=failing,
+            )
+        finally:
+            database.close()
+
+    assert asyncio.run(run()) is None
     assert ChatMessage.objects.count() == 1
+    stored, _statements = socket.send("Chúng ta bắt đầu nhé")  # the usual way reads it
+    assert stored.seq == 2 and ChatMessage.objects.count() == 2
 
 
 def test_a_database_that_cannot_be_reached_is_not_sent_anything(
