@@ -51,7 +51,8 @@ class ProcessMemo[K: Hashable, V]:
         self._changing: set[K] = set()
         self._generation = 0  # moves on every change: a read that raced one is not kept
         self._refreshing: dict[K, Future[V]] = {}  # reads started by refresh(), not done
-        self._lock = threading.Lock()
+        # Reentrant: a ``submit`` may run the read at once, on the thread that holds it.
+        self._lock = threading.RLock()
         _MEMOS.append(self)
 
     def __call__(self, key: K) -> V:

@@ -220,3 +220,16 @@ def test_a_refresh_that_raced_a_change_is_not_kept(store: Store, memo: Any) -> N
     assert memo.peek(1) is None  # used once by whoever waited, not kept
     memo.read = store.read
     assert memo(1) == "new"
+
+
+def test_a_submit_that_reads_at_once_keeps_the_value_and_leaves_nothing_pending(
+    store: Store, memo: Any
+) -> None:
+    def at_once(call: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(call())
+        return future
+
+    assert memo.refresh(1, at_once).result() == "old"
+    assert memo.peek(1) == "old" and store.reads == 1
+    assert memo.refresh(1, at_once).result() == "old" and store.reads == 2  # nothing pending
