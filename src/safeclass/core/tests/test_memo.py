@@ -104,18 +104,25 @@ def test_a_rolled_back_change_is_never_kept(store: Store, memo: Any) -> None:
     assert memo(1) == "old"
 
 
+def racing_read(store: Store, memo: Any) -> Callable[[int], str]:
+    """A read of ``store`` during which a change to the key commits (outside a
+    transaction, so at once): it returns the value from before the change."""
+
+    def read(key: int) -> str:
+        value = store.values[key]
+        store.values[key] = "new"
+        memo.changed(key)
+        return value
+
+    return read
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_read_that_raced_a_change_is_not_kept(store: Store, memo: Any) -> None:
     """A read began before a change committed and returned after it: its value
     may be the old one, so it is used once but not kept."""
 
-    def racing_read(key: int) -> str:
-        value = store.values[key]
-        store.values[key] = "new"
-        memo.changed(key)  # outside a transaction: committed at once
-        return value
-
-    memo.read = racing_read
+    memo.read = racing_read(store, memo)
     assert memo(1) == "old"
     memo.read = store.read
     assert memo(1) == "new"
@@ -206,13 +213,7 @@ def test_a_failed_refresh_keeps_nothing_and_the_next_one_reads_again(
 def test_a_refresh_that_raced_a_change_is_not_kept(store: Store, memo: Any) -> None:
     """As for a read of the caller's own: its value may be the old one."""
 
-    def racing_read(key: int) -> str:
-        value = store.values[key]
-        store.values[key] = "new"
-        memo.changed(key)  # outside a transaction: committed at once
-        return value
-
-    memo.read = racing_read
+    memo.read = racing_read(store, memo)
     submit = Submitted()
     pending = memo.refresh(1, submit)
     submit.run_all()
