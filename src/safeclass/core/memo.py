@@ -13,8 +13,8 @@ year. Each server process keeps its own copy for ``seconds``:
 Use it only for values where a few seconds' delay in another process is
 harmless, and never for anything that decides access.
 
-An event loop never reads the database itself: it looks at the copy
-(:meth:`ProcessMemo.peek`) and has the key read on a thread
+An event loop never reads the database itself (:meth:`ProcessMemo.on_loop`):
+it looks at the copy and has the key read on a thread
 (:meth:`ProcessMemo.refresh`), one read a key at a time. Asked in the copy's
 last ``AHEAD`` of its time, it reads before the copy expires, so callers that
 keep coming never find it expired. (Before, every lesson's chat message went
@@ -24,6 +24,7 @@ until one of them had read it again.)
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -81,6 +82,22 @@ class ProcessMemo[K: Hashable, V]:
         """Whether ``key`` is unkept, expired or in the last ``AHEAD`` of its time."""
         kept = self._kept.get(key)
         return kept is None or time.monotonic() - kept[0] >= self.seconds * (1 - AHEAD)
+
+    async def on_loop(self, key: K, submit: Submit) -> V:
+        """The value for an event loop, which never reads it itself.
+
+        A fresh copy is returned; when it is due (:meth:`refresh_due`) it is
+        read again through ``submit`` meanwhile, for the callers after. With no
+        fresh copy the caller waits for that read. Raises what the read raised.
+        """
+        kept = self.peek(key)
+        if kept is not None and not self.refresh_due(key):
+            return kept
+        pending = self.refresh(key, submit)
+        if kept is not None:
+            return kept
+        # Shielded: a caller cancelled meanwhile must not cancel the read others wait for.
+        return await asyncio.shield(asyncio.wrap_future(pending))
 
     def refresh(self, key: K, submit: Submit) -> Future[V]:
         """Read ``key`` afresh through ``submit`` (away from the caller's event loop)

@@ -7,7 +7,6 @@ message that the teacher approves appears where it was said.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -570,26 +569,15 @@ async def post_on_loop(
 
 
 async def _kept_policy(school_id: int, submit: Submit) -> Policy | None:
-    """The school's moderation policy as this process keeps it, for the event loop.
-
-    When the copy is due (``ProcessMemo.refresh_due``) it is read again through
-    ``submit``, one read at a time: a copy in its last seconds is still used and
-    the read only keeps it fresh for the messages after; with no fresh copy the
-    loop waits for that read (a thread's query, where the message sent down the
-    usual way took a locked transaction, and every other lesson's message of
-    that moment took it too). None if the read failed: the usual way reads it
-    again or explains.
+    """The school's moderation policy as this process keeps it, for the event loop
+    (``ProcessMemo.on_loop``: read again through ``submit`` before the copy
+    expires; with no fresh copy the loop waits for that read, where the message
+    sent down the usual way took a locked transaction, and every other lesson's
+    message of that moment took it too). None if the read failed: the usual way
+    reads it again or explains.
     """
-    memo = moderation_selectors.policy_for
-    policy = memo.peek(school_id)
-    if policy is not None and not memo.refresh_due(school_id):
-        return policy
-    pending = memo.refresh(school_id, submit)
-    if policy is not None:
-        return policy
     try:
-        # Shielded: a socket closed meanwhile must not cancel the read others wait for.
-        return await asyncio.shield(asyncio.wrap_future(pending))
+        return await moderation_selectors.policy_for.on_loop(school_id, submit)
     except Exception:
         log.warning("moderation policy of school %s not read", school_id, exc_info=True)
         return None
